@@ -1,0 +1,39 @@
+# CoRoT VO — the two commands of the README:
+#   make serve   set up, generate the demo archive if absent, serve it on http://127.0.0.1:8000
+#   make test    set up (Python and system dependencies) and run the whole test suite
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+
+.PHONY: serve test setup system-deps lint bench clean-data
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[test]'
+	touch $(STAMP)
+
+setup: $(STAMP)
+
+serve: $(STAMP)
+	$(BIN)/corot-vo demo --if-absent
+	$(BIN)/corot-vo serve
+
+system-deps:
+	bash scripts/install-system-deps
+
+test: $(STAMP) system-deps
+	$(BIN)/ruff check .
+	$(BIN)/mypy
+	$(BIN)/python -m pytest
+
+lint: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/mypy
+
+bench: $(STAMP)
+	$(BIN)/python benchmarks/run_all.py
+
+clean-data:
+	rm -rf data

@@ -1,0 +1,72 @@
+"""The application factory: the only module that knows every protocol package.
+
+``create_app(settings)`` builds everything; the lifespan opens the store and yields the
+typed :class:`ServiceContext` that handlers read from ``request.state.ctx``.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any
+
+from starlette.applications import Starlette
+from starlette.exceptions import HTTPException
+from starlette.middleware import Middleware
+from starlette.middleware.cors import CORSMiddleware
+from starlette.routing import BaseRoute
+
+from vo_service.context import ServiceContext
+from vo_service.faults import ServiceFault
+from vo_service.faults_render import handle_fault, handle_http_exception, handle_unexpected
+from vo_service.metadata import load_catalogue
+from vo_service.middleware import IdentityMiddleware, RequestLogMiddleware
+from vo_service.settings import Settings
+from vo_service.store.duckdb_store import DuckDBStore
+from vo_service.web import pages
+
+log = logging.getLogger(__name__)
+
+
+def _routes() -> list[BaseRoute]:
+    return [*pages.routes()]
+
+
+def build_context(settings: Settings) -> ServiceContext:
+    """Open the store and everything derived from the metadata (used by the lifespan)."""
+    catalogue = load_catalogue()
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    store = DuckDBStore(settings.database_path, catalogue)
+    return ServiceContext(settings=settings, catalogue=catalogue, store=store)
+
+
+def create_app(settings: Settings) -> Starlette:
+    """A fully wired ASGI application for ``settings``."""
+
+    @asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[dict[str, Any]]:
+        ctx = build_context(settings)
+        log.info("service starting", extra={"base_url": settings.base_url, "data_dir": str(settings.data_dir)})
+        try:
+            yield {"ctx": ctx}
+        finally:
+            ctx.store.close()
+
+    middleware = [
+        Middleware(RequestLogMiddleware),
+        Middleware(CORSMiddleware, allow_origins=["*"], allow_methods=["GET", "HEAD", "POST", "OPTIONS"],
+                   allow_headers=["*"], expose_headers=["ETag", "Last-Modified", "Content-Length"]),
+        Middleware(IdentityMiddleware, users=settings.users),
+    ]
+    exception_handlers: dict[Any, Any] = {
+        ServiceFault: handle_fault,
+        HTTPException: handle_http_exception,
+        Exception: handle_unexpected,
+    }
+    return Starlette(
+        routes=_routes(), middleware=middleware, exception_handlers=exception_handlers, lifespan=lifespan
+    )
+
+
+__all__ = ["build_context", "create_app"]

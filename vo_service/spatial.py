@@ -1,0 +1,106 @@
+"""Spatial helpers shared by the store, ADQL translation, SCS and HiPS.
+
+Positional tables carry an internal column ``_hpx``: the nested HEALPix index of the
+position at :data:`INDEX_ORDER`.  Tables are stored sorted by it, so a cone or polygon
+becomes a handful of index ranges that prune the scan before the exact distance test.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import numpy.typing as npt
+from astropy import units as u
+from astropy.coordinates import Latitude, Longitude
+from cdshealpix import nested
+
+#: HEALPix order of the ``_hpx`` index column (cells of about 12.9 arcsec).
+INDEX_ORDER = 14
+#: Name of the internal index column on positional tables.
+HPX_COLUMN = "_hpx"
+#: At most this many ranges are used to prune a cone (coarser cells beyond).
+MAX_RANGES = 64
+
+
+def hpx_index(ra: npt.ArrayLike, dec: npt.ArrayLike, order: int = INDEX_ORDER) -> npt.NDArray[np.int64]:
+    """Nested HEALPix index of ICRS positions (degrees)."""
+    ra_arr = np.asarray(ra, dtype=np.float64)
+    dec_arr = np.clip(np.asarray(dec, dtype=np.float64), -90.0, 90.0)
+    ipix = nested.lonlat_to_healpix(
+        Longitude(np.mod(ra_arr, 360.0), unit=u.deg), Latitude(dec_arr, unit=u.deg), order
+    )
+    return np.asarray(ipix, dtype=np.int64)
+
+
+def _merge(ranges: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    ranges.sort()
+    merged: list[tuple[int, int]] = []
+    for lo, hi in ranges:
+        if merged and lo <= merged[-1][1] + 1:
+            merged[-1] = (merged[-1][0], max(merged[-1][1], hi))
+        else:
+            merged.append((lo, hi))
+    return merged
+
+
+def _cells_to_ranges(ipix: npt.NDArray[np.uint64], depth: npt.NDArray[np.uint8]) -> list[tuple[int, int]]:
+    ranges = []
+    for cell, d in zip(ipix.tolist(), depth.tolist(), strict=True):
+        shift = 2 * (INDEX_ORDER - int(d))
+        ranges.append((int(cell) << shift, ((int(cell) + 1) << shift) - 1))
+    return _merge(ranges)
+
+
+def _coarsen(ranges: list[tuple[int, int]], limit: int = MAX_RANGES) -> list[tuple[int, int]]:
+    """Merge the closest neighbouring ranges until at most ``limit`` remain."""
+    while len(ranges) > limit:
+        gaps = [ranges[i + 1][0] - ranges[i][1] for i in range(len(ranges) - 1)]
+        i = int(np.argmin(gaps))
+        ranges[i : i + 2] = [(ranges[i][0], ranges[i + 1][1])]
+    return ranges
+
+
+def cone_ranges(ra: float, dec: float, radius: float) -> list[tuple[int, int]]:
+    """Inclusive ``_hpx`` ranges covering a cone (degrees); a superset of the cone."""
+    if radius >= 180.0:
+        return [(0, 12 * 4**INDEX_ORDER - 1)]
+    depth = min(INDEX_ORDER, max(0, int(math.floor(math.log2(60.0 / max(radius, 1e-9))))))
+    ipix, dep, _ = nested.cone_search(
+        Longitude(ra % 360.0, unit=u.deg),
+        Latitude(max(-90.0, min(90.0, dec)), unit=u.deg),
+        radius * u.deg,
+        depth=depth,
+        flat=False,
+    )
+    return _coarsen(_cells_to_ranges(np.asarray(ipix), np.asarray(dep)))
+
+
+def polygon_ranges(ras: list[float], decs: list[float]) -> list[tuple[int, int]]:
+    """Inclusive ``_hpx`` ranges covering a spherical polygon (vertices in degrees)."""
+    ra_arr = np.mod(np.asarray(ras, dtype=np.float64), 360.0)
+    dec_arr = np.asarray(decs, dtype=np.float64)
+    span = max(float(np.ptp(dec_arr)), 1e-6)
+    depth = min(INDEX_ORDER, max(0, int(math.floor(math.log2(60.0 / span)))) + 1)
+    ipix, dep, _ = nested.polygon_search(
+        Longitude(ra_arr, unit=u.deg), Latitude(dec_arr, unit=u.deg), depth=depth, flat=False
+    )
+    return _coarsen(_cells_to_ranges(np.asarray(ipix), np.asarray(dep)))
+
+
+def angular_distance(ra1: npt.ArrayLike, dec1: npt.ArrayLike, ra2: float, dec2: float) -> npt.NDArray[np.float64]:
+    """Great-circle distance in degrees (haversine, stable at small separations)."""
+    r1, d1 = np.radians(np.asarray(ra1, dtype=np.float64)), np.radians(np.asarray(dec1, dtype=np.float64))
+    r2, d2 = math.radians(ra2), math.radians(dec2)
+    h = np.sin((d1 - d2) / 2) ** 2 + np.cos(d1) * math.cos(d2) * np.sin((r1 - r2) / 2) ** 2
+    return np.degrees(2 * np.arcsin(np.sqrt(np.clip(h, 0.0, 1.0))))
+
+
+__all__ = [
+    "HPX_COLUMN",
+    "INDEX_ORDER",
+    "angular_distance",
+    "cone_ranges",
+    "hpx_index",
+    "polygon_ranges",
+]

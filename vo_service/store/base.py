@@ -1,0 +1,161 @@
+"""The one store interface every protocol package talks to.
+
+Protocol code describes what it wants either as a structured :class:`Query` (SCS, SSA,
+DataLink, the archive pages) or, for TAP, as SQL produced by the ADQL translator for the
+store's :attr:`Store.dialect`.  Either way results come back as a stream of Arrow record
+batches, so no response path has to hold a whole result in memory.
+
+Access control is part of the interface: every call takes the :class:`Viewer`, and the
+store applies :mod:`vo_service.access` rules to access-controlled tables itself.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from contextlib import AbstractContextManager
+from dataclasses import dataclass
+from typing import Any, Protocol, runtime_checkable
+
+import pyarrow as pa
+
+from vo_service.access import Viewer
+from vo_service.metadata import Catalogue, TableMeta
+
+
+class StoreError(Exception):
+    """A query the backend could not run (bad SQL, type error...): a usage problem."""
+
+
+class QueryTimeout(StoreError):
+    """The query ran past its execution-time limit and was interrupted."""
+
+
+@dataclass(frozen=True)
+class Cone:
+    """Positions within ``radius`` degrees of (ra, dec), ICRS; uses the HEALPix index."""
+
+    ra: float
+    dec: float
+    radius: float
+
+
+@dataclass(frozen=True)
+class Between:
+    """``low <= column <= high``; either bound may be None (open)."""
+
+    column: str
+    low: Any = None
+    high: Any = None
+
+
+@dataclass(frozen=True)
+class Equals:
+    """``column IN values`` (a single value is a one-element tuple)."""
+
+    column: str
+    values: tuple[Any, ...]
+
+
+@dataclass(frozen=True)
+class IntervalOverlap:
+    """Rows whose interval [low_column, high_column] overlaps [low, high] (None = open)."""
+
+    low_column: str
+    high_column: str
+    low: Any = None
+    high: Any = None
+
+
+@dataclass(frozen=True)
+class Like:
+    """SQL LIKE pattern match (``%`` and ``_``), optionally case-insensitive."""
+
+    column: str
+    pattern: str
+    case_insensitive: bool = True
+
+
+Predicate = Cone | Between | Equals | IntervalOverlap | Like
+
+
+@dataclass(frozen=True)
+class Query:
+    """A structured, dialect-free query over one declared table."""
+
+    table: str
+    columns: tuple[str, ...]
+    where: tuple[Predicate, ...] = ()
+    order_by: tuple[tuple[str, bool], ...] = ()  # (column, descending)
+    limit: int | None = None
+
+
+@runtime_checkable
+class Store(Protocol):
+    """What every backend offers (DuckDB embedded by default; PostgreSQL+pgSphere later)."""
+
+    #: SQL dialect name, used by the ADQL translator to pick its output dialect.
+    dialect: str
+
+    def select(
+        self, query: Query, viewer: Viewer, *, batch_size: int = 10_000, timeout: float | None = None
+    ) -> Iterator[pa.RecordBatch]:
+        """Run a structured query, applying the access policy; stream the rows."""
+        ...
+
+    def stream_sql(
+        self,
+        sql: str,
+        params: Sequence[Any] = (),
+        *,
+        batch_size: int = 10_000,
+        timeout: float | None = None,
+        uploads: dict[str, pa.Table] | None = None,
+    ) -> Iterator[pa.RecordBatch]:
+        """Run dialect SQL (from a translator) with bound parameters; stream the rows.
+
+        ``uploads`` are registered as temporary relations named ``tap_upload_<name>``
+        for the duration of the query.
+        """
+        ...
+
+    def relation_sql(self, table: TableMeta, viewer: Viewer) -> str:
+        """SQL text of the relation a translator must read for ``table`` as ``viewer``.
+
+        For access-controlled tables this is a filtered relation, so that nothing outside
+        the policy is reachable from ADQL.
+        """
+        ...
+
+    def count(self, table: str, viewer: Viewer | None = None) -> int:
+        """Number of rows of a declared table (visible to ``viewer`` when given)."""
+        ...
+
+    def product_file(self, product_id: str, viewer: Viewer) -> dict[str, Any] | None:
+        """The lightcurves row (including the internal ``file_path``) if visible, else None."""
+        ...
+
+    def transaction(self) -> AbstractContextManager[Any]:
+        """An all-or-nothing write scope used by the ingester."""
+        ...
+
+    def close(self) -> None: ...
+
+
+def declared_tables(catalogue: Catalogue) -> list[TableMeta]:
+    """Tables a backend must materialise (everything but TAP_SCHEMA and views)."""
+    return [t for t in catalogue.tables() if t.type == "table" and t.schema_name != "tap_schema"]
+
+
+__all__ = [
+    "Between",
+    "Cone",
+    "Equals",
+    "IntervalOverlap",
+    "Like",
+    "Predicate",
+    "Query",
+    "QueryTimeout",
+    "Store",
+    "StoreError",
+    "declared_tables",
+]

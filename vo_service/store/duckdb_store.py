@@ -1,0 +1,368 @@
+"""The embedded default store: DuckDB (columnar scans, Arrow streaming, one file).
+
+Declared tables are materialised from :mod:`vo_service.metadata`; positional tables get the
+internal ``_hpx`` column (:mod:`vo_service.spatial`) and are kept sorted by it, so DuckDB's
+per-row-group min/max statistics prune cone and polygon scans to a few row groups.
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import pyarrow as pa
+
+from vo_service.access import PUBLIC_GROUP, Viewer
+from vo_service.metadata import Catalogue, ColumnMeta, TableMeta
+from vo_service.spatial import HPX_COLUMN, cone_ranges
+from vo_service.store.base import (
+    Between,
+    Cone,
+    Equals,
+    IntervalOverlap,
+    Like,
+    Predicate,
+    Query,
+    QueryTimeout,
+    StoreError,
+    declared_tables,
+)
+
+_GROUP_RE = re.compile(r"^[A-Za-z0-9_.-]{1,64}$")
+
+#: Columns a table has in storage but never shows through any protocol.
+INTERNAL_COLUMNS: Mapping[str, tuple[tuple[str, str], ...]] = {
+    "corot.lightcurves": (("file_path", "VARCHAR"), ("ingested_at", "TIMESTAMP")),
+}
+
+
+def physical_type(column: ColumnMeta) -> str:
+    """DuckDB type that stores a declared column."""
+    if column.xtype == "timestamp":
+        return "TIMESTAMP"
+    if column.xtype in {"point", "circle", "polygon"}:
+        return "DOUBLE[]"
+    return {
+        "boolean": "BOOLEAN",
+        "unsignedByte": "UTINYINT",
+        "short": "SMALLINT",
+        "int": "INTEGER",
+        "long": "BIGINT",
+        "float": "REAL",
+        "double": "DOUBLE",
+    }.get(column.datatype, "VARCHAR")
+
+
+def quote_ident(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
+
+
+def qualified(table_name: str) -> str:
+    schema, table = table_name.split(".", 1)
+    return f"{quote_ident(schema)}.{quote_ident(table)}"
+
+
+def _sql_string(value: str) -> str:
+    return "'" + value.replace("'", "''") + "'"
+
+
+class DuckDBStore:
+    """:class:`vo_service.store.base.Store` on DuckDB."""
+
+    dialect = "duckdb"
+
+    def __init__(
+        self,
+        path: Path | str,
+        catalogue: Catalogue,
+        *,
+        read_only: bool = False,
+        views: Mapping[str, str] | None = None,
+        threads: int = 2,
+        memory_limit: str = "4GB",
+    ) -> None:
+        self.path = Path(path) if str(path) != ":memory:" else None
+        self.catalogue = catalogue
+        self.read_only = read_only
+        if self.path is not None and not read_only:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            self._conn = duckdb.connect(
+                str(path),
+                read_only=read_only,
+                config={"threads": threads, "memory_limit": memory_limit},
+            )
+        except duckdb.IOException as exc:
+            raise StoreError(f"cannot open the archive database {path}: {exc}") from exc
+        self._lock = threading.Lock()
+        self._register_functions(self._conn)
+        if not read_only:
+            self._create_schema()
+            self._create_views(views or {})
+
+    # -- set-up --------------------------------------------------------------------------
+    @staticmethod
+    def _register_functions(conn: duckdb.DuckDBPyConnection) -> None:
+        try:
+            from vo_service.store.duckdb_functions import register_functions
+        except ImportError:  # pragma: no cover - module always shipped
+            return
+        register_functions(conn)
+
+    def _create_schema(self) -> None:
+        for table in declared_tables(self.catalogue):
+            self._conn.execute(f"CREATE SCHEMA IF NOT EXISTS {quote_ident(table.schema_name)}")
+            columns = [f"{quote_ident(c.name)} {physical_type(c)}" for c in table.columns]
+            if table.spatial is not None:
+                columns.append(f"{quote_ident(HPX_COLUMN)} BIGINT")
+            columns += [f"{quote_ident(n)} {t}" for n, t in INTERNAL_COLUMNS.get(table.name, ())]
+            self._conn.execute(f"CREATE TABLE IF NOT EXISTS {qualified(table.name)} ({', '.join(columns)})")
+            for column in table.columns:
+                if column.indexed and column.datatype in {"long", "int", "char", "short"}:
+                    index = f"idx_{table.schema_name}_{table.short_name}_{column.name}"
+                    self._conn.execute(
+                        f"CREATE INDEX IF NOT EXISTS {quote_ident(index)} "
+                        f"ON {qualified(table.name)} ({quote_ident(column.name)})"
+                    )
+
+    def _create_views(self, views: Mapping[str, str]) -> None:
+        for name, select_sql in views.items():
+            self._conn.execute(f"CREATE SCHEMA IF NOT EXISTS {quote_ident(name.split('.', 1)[0])}")
+            self._conn.execute(f"CREATE OR REPLACE VIEW {qualified(name)} AS {select_sql}")
+
+    # -- access --------------------------------------------------------------------------
+    def _visibility_sql(self, viewer: Viewer, alias: str = "") -> str:
+        prefix = f"{alias}." if alias else ""
+        groups = [PUBLIC_GROUP, *sorted(g for g in viewer.groups if _GROUP_RE.match(g))]
+        group_list = ", ".join(_sql_string(g) for g in groups)
+        return (
+            f"({prefix}access_group IN ({group_list}) "
+            f"OR {prefix}release_date <= CAST(now() AS TIMESTAMP))"
+        )
+
+    def relation_sql(self, table: TableMeta, viewer: Viewer) -> str:
+        source = qualified(table.name)
+        if not table.access_controlled:
+            return source
+        return f"(SELECT * FROM {source} WHERE {self._visibility_sql(viewer)})"
+
+    # -- reading -------------------------------------------------------------------------
+    def _predicate_sql(self, table: TableMeta, pred: Predicate, params: list[Any]) -> str:
+        if isinstance(pred, Cone):
+            if table.spatial is None:
+                raise StoreError(f"{table.name} has no position to search")
+            ra, dec = quote_ident(table.spatial.ra), quote_ident(table.spatial.dec)
+            parts = []
+            for lo, hi in cone_ranges(pred.ra, pred.dec, pred.radius):
+                parts.append(f"{quote_ident(HPX_COLUMN)} BETWEEN ? AND ?")
+                params += [lo, hi]
+            params += [pred.dec, pred.dec, pred.ra, pred.radius]
+            exact = (
+                f"2 * asin(sqrt(least(1.0, pow(sin(radians({dec} - ?) / 2), 2) + cos(radians({dec})) "
+                f"* cos(radians(?)) * pow(sin(radians({ra} - ?) / 2), 2)))) <= radians(?)"
+            )
+            return f"(({' OR '.join(parts)}) AND {exact})"
+        column = quote_ident(table.column(pred.column).name) if not isinstance(pred, IntervalOverlap) else ""
+        if isinstance(pred, Between):
+            clauses = []
+            if pred.low is not None:
+                clauses.append(f"{column} >= ?")
+                params.append(pred.low)
+            if pred.high is not None:
+                clauses.append(f"{column} <= ?")
+                params.append(pred.high)
+            return "(" + " AND ".join(clauses or ["TRUE"]) + ")"
+        if isinstance(pred, Equals):
+            if not pred.values:
+                return "FALSE"
+            params += list(pred.values)
+            return f"{column} IN ({', '.join('?' for _ in pred.values)})"
+        if isinstance(pred, IntervalOverlap):
+            low_col = quote_ident(table.column(pred.low_column).name)
+            high_col = quote_ident(table.column(pred.high_column).name)
+            clauses = []
+            if pred.high is not None:
+                clauses.append(f"{low_col} <= ?")
+                params.append(pred.high)
+            if pred.low is not None:
+                clauses.append(f"{high_col} >= ?")
+                params.append(pred.low)
+            return "(" + " AND ".join(clauses or ["TRUE"]) + ")"
+        if isinstance(pred, Like):
+            params.append(pred.pattern)
+            return f"{column} {'ILIKE' if pred.case_insensitive else 'LIKE'} ?"
+        raise StoreError(f"unsupported predicate {pred!r}")
+
+    def compile(self, query: Query, viewer: Viewer) -> tuple[str, list[Any]]:
+        """The DuckDB SQL for a structured query (exposed for tests and EXPLAIN)."""
+        table = self.catalogue.table(query.table)
+        params: list[Any] = []
+        columns = ", ".join(quote_ident(table.column(c).name) for c in query.columns)
+        where = [self._predicate_sql(table, p, params) for p in query.where]
+        if table.access_controlled:
+            where.append(self._visibility_sql(viewer))
+        sql = f"SELECT {columns} FROM {qualified(table.name)}"
+        if where:
+            sql += " WHERE " + " AND ".join(where)
+        if query.order_by:
+            sql += " ORDER BY " + ", ".join(
+                f"{quote_ident(table.column(c).name)} {'DESC' if desc else 'ASC'}" for c, desc in query.order_by
+            )
+        if query.limit is not None:
+            sql += " LIMIT ?"
+            params.append(int(query.limit))
+        return sql, params
+
+    def select(
+        self, query: Query, viewer: Viewer, *, batch_size: int = 10_000, timeout: float | None = None
+    ) -> Iterator[pa.RecordBatch]:
+        sql, params = self.compile(query, viewer)
+        return self.stream_sql(sql, params, batch_size=batch_size, timeout=timeout)
+
+    def stream_sql(
+        self,
+        sql: str,
+        params: Sequence[Any] = (),
+        *,
+        batch_size: int = 10_000,
+        timeout: float | None = None,
+        uploads: dict[str, pa.Table] | None = None,
+        on_cursor: Any = None,
+    ) -> Iterator[pa.RecordBatch]:
+        cursor = self._conn.cursor()
+        timer: threading.Timer | None = None
+        timed_out = threading.Event()
+
+        def _interrupt() -> None:
+            timed_out.set()
+            cursor.interrupt()
+
+        if timeout is not None:
+            timer = threading.Timer(timeout, _interrupt)
+            timer.daemon = True
+        if on_cursor is not None:
+            on_cursor(cursor)
+
+        def _generate() -> Iterator[pa.RecordBatch]:
+            try:
+                for name, table in (uploads or {}).items():
+                    cursor.register(f"tap_upload_{name}", table)
+                if timer is not None:
+                    timer.start()
+                reader = cursor.sql(sql, params=list(params)).to_arrow_reader(batch_size)
+                while True:
+                    try:
+                        batch = reader.read_next_batch()
+                    except StopIteration:
+                        break
+                    yield batch
+            except (duckdb.InterruptException, RuntimeError) as exc:
+                if timed_out.is_set():
+                    raise QueryTimeout(f"The query exceeded the execution time limit of {timeout:g} s") from exc
+                raise StoreError(str(exc)) from exc
+            except duckdb.Error as exc:
+                if timed_out.is_set():
+                    raise QueryTimeout(f"The query exceeded the execution time limit of {timeout:g} s") from exc
+                raise StoreError(_clean_duckdb_message(str(exc))) from exc
+            finally:
+                if timer is not None:
+                    timer.cancel()
+                cursor.close()
+
+        return _generate()
+
+    def fetch_table(self, sql: str, params: Sequence[Any] = ()) -> pa.Table:
+        """Run a small query and return it whole (metadata look-ups, never user results)."""
+        cursor = self._conn.cursor()
+        try:
+            return cursor.sql(sql, params=list(params)).to_arrow_table()
+        except duckdb.Error as exc:
+            raise StoreError(_clean_duckdb_message(str(exc))) from exc
+        finally:
+            cursor.close()
+
+    def count(self, table: str, viewer: Viewer | None = None) -> int:
+        meta = self.catalogue.table(table)
+        relation = self.relation_sql(meta, viewer) if viewer is not None else qualified(meta.name)
+        result = self.fetch_table(f"SELECT count(*) AS n FROM {relation}")
+        return int(result.column(0)[0].as_py())
+
+    def product_file(self, product_id: str, viewer: Viewer) -> dict[str, Any] | None:
+        meta = self.catalogue.table("corot.lightcurves")
+        sql = f"SELECT * FROM {qualified(meta.name)} WHERE product_id = ? AND {self._visibility_sql(viewer)}"
+        rows = self.fetch_table(sql, [product_id]).to_pylist()
+        return rows[0] if rows else None
+
+    # -- writing -------------------------------------------------------------------------
+    @contextmanager
+    def transaction(self) -> Iterator[duckdb.DuckDBPyConnection]:
+        """All-or-nothing writes: commit on success, roll back on any exception."""
+        if self.read_only:
+            raise StoreError("the store is open read-only")
+        with self._lock:
+            self._conn.execute("BEGIN TRANSACTION")
+            try:
+                yield self._conn
+            except BaseException:
+                self._conn.execute("ROLLBACK")
+                raise
+            self._conn.execute("COMMIT")
+
+    def upsert(
+        self, conn: duckdb.DuckDBPyConnection, table: str, rows: pa.Table, key: Sequence[str]
+    ) -> int:
+        """Replace rows with the same key, then insert ``rows`` (idempotent re-ingest)."""
+        if rows.num_rows == 0:
+            return 0
+        target = qualified(self.catalogue.table(table).name)
+        conn.register("_incoming", rows)
+        try:
+            match = " AND ".join(f"t.{quote_ident(k)} = i.{quote_ident(k)}" for k in key)
+            conn.execute(f"DELETE FROM {target} t WHERE EXISTS (SELECT 1 FROM _incoming i WHERE {match})")
+            names = ", ".join(quote_ident(n) for n in rows.column_names)
+            conn.execute(f"INSERT INTO {target} ({names}) SELECT {names} FROM _incoming")
+        finally:
+            conn.unregister("_incoming")
+        return rows.num_rows
+
+    def recluster(self, conn: duckdb.DuckDBPyConnection, table: str) -> None:
+        """Rewrite a positional table in ``_hpx`` order so spatial scans prune row groups."""
+        meta = self.catalogue.table(table)
+        if meta.spatial is None:
+            return
+        target = qualified(meta.name)
+        conn.execute(f"CREATE OR REPLACE TEMP TABLE _reorder AS SELECT * FROM {target} ORDER BY {HPX_COLUMN}")
+        conn.execute(f"DELETE FROM {target}")
+        conn.execute(f"INSERT INTO {target} SELECT * FROM _reorder")
+        conn.execute("DROP TABLE _reorder")
+
+    def replace_table(self, name: str, table: pa.Table) -> None:
+        """(Re)create a derived table such as TAP_SCHEMA.* from Arrow data."""
+        with self.transaction() as conn:
+            conn.execute(f"CREATE SCHEMA IF NOT EXISTS {quote_ident(name.split('.', 1)[0])}")
+            conn.register("_derived", table)
+            try:
+                conn.execute(f"CREATE OR REPLACE TABLE {qualified(name)} AS SELECT * FROM _derived")
+            finally:
+                conn.unregister("_derived")
+
+    def checkpoint(self) -> None:
+        if not self.read_only:
+            self._conn.execute("CHECKPOINT")
+
+    def close(self) -> None:
+        self._conn.close()
+
+
+def _clean_duckdb_message(message: str) -> str:
+    """Drop DuckDB's internal detail lines; keep the first, user-meaningful one."""
+    first = message.strip().splitlines()[0] if message.strip() else "query failed"
+    return first.removeprefix("Binder Error: ").removeprefix("Parser Error: ")
+
+
+__all__ = ["INTERNAL_COLUMNS", "DuckDBStore", "physical_type", "qualified", "quote_ident"]

@@ -1,0 +1,1 @@
+"""HTML pages (landing page); they only call the cores."""

@@ -1,0 +1,73 @@
+"""The landing page and the operator endpoints (``/health``)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from jinja2 import Environment, FileSystemLoader, select_autoescape
+from starlette.requests import Request
+from starlette.responses import HTMLResponse, JSONResponse, Response
+from starlette.routing import BaseRoute, Route
+
+from vo_service import __version__
+from vo_service.context import get_context, get_viewer
+
+TEMPLATES = Path(__file__).resolve().parent / "templates"
+
+
+def _environment() -> Environment:
+    return Environment(loader=FileSystemLoader(TEMPLATES), autoescape=select_autoescape(["html"]))
+
+
+def collection_summary(request: Request) -> dict[str, Any]:
+    """Counts of the archive as the requesting viewer may see it."""
+    ctx = get_context(request)
+    viewer = get_viewer(request)
+    runs = ctx.store.fetch_table(
+        'SELECT run_code, run_type, field, date_start, date_end, n_targets FROM "corot"."runs" ORDER BY t_start'
+    ).to_pylist()
+    return {
+        "targets": ctx.store.count("corot.targets", viewer),
+        "lightcurves": ctx.store.count("corot.lightcurves", viewer),
+        "datasets": ctx.store.count("corot.datasets", viewer),
+        "runs": runs,
+    }
+
+
+async def landing(request: Request) -> Response:
+    ctx = get_context(request)
+    template = _environment().get_template("index.html")
+    services = ctx.extras.get("services", [])
+    html = template.render(
+        title=ctx.settings.title,
+        base_url=ctx.settings.base_url,
+        services=services,
+        summary=collection_summary(request),
+        version=__version__,
+    )
+    return HTMLResponse(html)
+
+
+async def health(request: Request) -> Response:
+    """Liveness and readiness for operators: store reachable, row counts, uptime."""
+    ctx = get_context(request)
+    try:
+        targets = ctx.store.count("corot.targets")
+        status, code = "ok", 200
+    except Exception as exc:  # noqa: BLE001 - health reports any failure as not ready
+        targets, status, code = 0, f"store unavailable: {exc}", 503
+    import time
+
+    return JSONResponse(
+        {"status": status, "version": __version__, "targets": targets,
+         "uptime_s": round(time.time() - ctx.started_at, 1)},
+        status_code=code,
+    )
+
+
+def routes() -> list[BaseRoute]:
+    return [Route("/", landing, methods=["GET", "HEAD"]), Route("/health", health, methods=["GET", "HEAD"])]
+
+
+__all__ = ["collection_summary", "routes"]
