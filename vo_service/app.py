@@ -6,16 +6,19 @@ typed :class:`ServiceContext` that handlers read from ``request.state.ctx``.
 
 from __future__ import annotations
 
+import importlib
+import importlib.util
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from types import ModuleType
 from typing import Any
 
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
 from starlette.middleware import Middleware
 from starlette.middleware.cors import CORSMiddleware
-from starlette.routing import BaseRoute
+from starlette.routing import BaseRoute, Mount
 
 from vo_service.context import ServiceContext
 from vo_service.faults import ServiceFault
@@ -23,30 +26,56 @@ from vo_service.faults_render import handle_fault, handle_http_exception, handle
 from vo_service.metadata import load_catalogue
 from vo_service.middleware import IdentityMiddleware, RequestLogMiddleware
 from vo_service.settings import Settings
-from vo_service.store.duckdb_store import DuckDBStore
+from vo_service.store.factory import open_store
 from vo_service.web import pages
 
 log = logging.getLogger(__name__)
 
 
-def _routes() -> list[BaseRoute]:
-    return [*pages.routes()]
+#: Protocol packages and where they are mounted.  Each exposes ``routes()`` and
+#: ``services(settings)`` in its ``routes`` module (see :mod:`vo_service.services`).
+PROTOCOL_MOUNTS: tuple[tuple[str, str], ...] = (
+    ("/tap", "tap.routes"),
+    ("/scs", "cone.routes"),
+    ("/ssa", "ssa.routes"),
+    ("/hips", "hips.routes"),
+)
+
+
+def _protocol_modules() -> list[tuple[str, ModuleType]]:
+    modules = []
+    for prefix, name in PROTOCOL_MOUNTS:
+        if importlib.util.find_spec(name.split(".")[0]) is None or importlib.util.find_spec(name) is None:
+            continue
+        modules.append((prefix, importlib.import_module(name)))
+    return modules
+
+
+def _routes(modules: list[tuple[str, ModuleType]]) -> list[BaseRoute]:
+    mounts: list[BaseRoute] = [Mount(prefix, routes=module.routes()) for prefix, module in modules]
+    return [*pages.routes(), *mounts]
 
 
 def build_context(settings: Settings) -> ServiceContext:
     """Open the store and everything derived from the metadata (used by the lifespan)."""
     catalogue = load_catalogue()
-    settings.data_dir.mkdir(parents=True, exist_ok=True)
-    store = DuckDBStore(settings.database_path, catalogue)
+    store = open_store(settings, catalogue)
     return ServiceContext(settings=settings, catalogue=catalogue, store=store)
 
 
 def create_app(settings: Settings) -> Starlette:
     """A fully wired ASGI application for ``settings``."""
 
+    modules = _protocol_modules()
+
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[dict[str, Any]]:
         ctx = build_context(settings)
+        ctx.extras["services"] = [link for _, module in modules for link in module.services(settings)]
+        for _, module in modules:
+            startup = getattr(module, "startup", None)
+            if startup is not None:
+                startup(ctx)
         log.info("service starting", extra={"base_url": settings.base_url, "data_dir": str(settings.data_dir)})
         try:
             yield {"ctx": ctx}
@@ -65,7 +94,7 @@ def create_app(settings: Settings) -> Starlette:
         Exception: handle_unexpected,
     }
     return Starlette(
-        routes=_routes(), middleware=middleware, exception_handlers=exception_handlers, lifespan=lifespan
+        routes=_routes(modules), middleware=middleware, exception_handlers=exception_handlers, lifespan=lifespan
     )
 
 

@@ -9,6 +9,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from vo_service.settings import Settings, load_settings
+from vo_service.store.duckdb_store import DuckDBStore
 
 log = logging.getLogger("corot_vo.cli")
 
@@ -20,10 +21,10 @@ def _settings(args: argparse.Namespace) -> Settings:
     return settings
 
 
-def _open_store(settings: Settings):  # type: ignore[no-untyped-def]
-    from vo_service.app import build_context
+def _open_store(settings: Settings) -> DuckDBStore:
+    from vo_service.store.factory import open_store
 
-    return build_context(settings).store
+    return open_store(settings)
 
 
 def cmd_demo(args: argparse.Namespace) -> int:

@@ -1,0 +1,17 @@
+"""Open the configured store (one place, used by the app and the CLI)."""
+
+from __future__ import annotations
+
+from vo_service.metadata import Catalogue, load_catalogue
+from vo_service.settings import Settings
+from vo_service.store.duckdb_store import DuckDBStore
+from vo_service.store.duckdb_views import view_definitions
+
+
+def open_store(settings: Settings, catalogue: Catalogue | None = None) -> DuckDBStore:
+    """The embedded DuckDB store of ``settings.data_dir``, with its views."""
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    return DuckDBStore(settings.database_path, catalogue or load_catalogue(), views=view_definitions(settings))
+
+
+__all__ = ["open_store"]
