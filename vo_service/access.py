@@ -35,10 +35,7 @@ class Viewer:
 def _parse_release(release: str | datetime | None) -> datetime | None:
     if release is None or release == "":
         return None
-    if isinstance(release, datetime):
-        value = release
-    else:
-        value = datetime.fromisoformat(str(release).replace("Z", "+00:00"))
+    value = release if isinstance(release, datetime) else datetime.fromisoformat(str(release).replace("Z", "+00:00"))
     return value if value.tzinfo else value.replace(tzinfo=UTC)
 
 

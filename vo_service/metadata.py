@@ -80,9 +80,9 @@ class ColumnMeta(BaseModel):
             return "TIMESTAMP"
         if self.xtype in {"point", "circle", "polygon", "region"}:
             return self.xtype.upper()
-        if self.datatype in {"char", "unicodeChar"} and self.arraysize not in (None, "*"):
-            if not self.arraysize.endswith("*"):
-                return "CHAR"
+        if (self.datatype in {"char", "unicodeChar"} and self.arraysize is not None
+                and not self.arraysize.endswith("*")):
+            return "CHAR"
         return ADQL_TYPES.get(self.datatype, "VARCHAR")
 
 

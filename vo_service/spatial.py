@@ -65,7 +65,7 @@ def cone_ranges(ra: float, dec: float, radius: float) -> list[tuple[int, int]]:
     """Inclusive ``_hpx`` ranges covering a cone (degrees); a superset of the cone."""
     if radius >= 180.0:
         return [(0, 12 * 4**INDEX_ORDER - 1)]
-    depth = min(INDEX_ORDER, max(0, int(math.floor(math.log2(60.0 / max(radius, 1e-9))))))
+    depth = min(INDEX_ORDER, max(0, math.floor(math.log2(60.0 / max(radius, 1e-9)))))
     ipix, dep, _ = nested.cone_search(
         Longitude(ra % 360.0, unit=u.deg),
         Latitude(max(-90.0, min(90.0, dec)), unit=u.deg),
@@ -81,7 +81,7 @@ def polygon_ranges(ras: list[float], decs: list[float]) -> list[tuple[int, int]]
     ra_arr = np.mod(np.asarray(ras, dtype=np.float64), 360.0)
     dec_arr = np.asarray(decs, dtype=np.float64)
     span = max(float(np.ptp(dec_arr)), 1e-6)
-    depth = min(INDEX_ORDER, max(0, int(math.floor(math.log2(60.0 / span)))) + 1)
+    depth = min(INDEX_ORDER, max(0, math.floor(math.log2(60.0 / span))) + 1)
     ipix, dep, _ = nested.polygon_search(
         Longitude(ra_arr, unit=u.deg), Latitude(dec_arr, unit=u.deg), depth=depth, flat=False
     )
@@ -93,7 +93,8 @@ def angular_distance(ra1: npt.ArrayLike, dec1: npt.ArrayLike, ra2: float, dec2: 
     r1, d1 = np.radians(np.asarray(ra1, dtype=np.float64)), np.radians(np.asarray(dec1, dtype=np.float64))
     r2, d2 = math.radians(ra2), math.radians(dec2)
     h = np.sin((d1 - d2) / 2) ** 2 + np.cos(d1) * math.cos(d2) * np.sin((r1 - r2) / 2) ** 2
-    return np.degrees(2 * np.arcsin(np.sqrt(np.clip(h, 0.0, 1.0))))
+    distance: npt.NDArray[np.float64] = np.degrees(2 * np.arcsin(np.sqrt(np.clip(h, 0.0, 1.0))))
+    return distance
 
 
 __all__ = [

@@ -54,5 +54,5 @@ def test_magnitudes_follow_the_faint_heavy_distribution() -> None:
     table = synthesise_targets(seed=3, fraction=0.2)
     exo = table.filter(pc.equal(table["channel"], "exo"))
     v = exo["vmag"].to_numpy()
-    assert 10.5 < np.nanmin(v) and np.nanmax(v) < 16.5
+    assert np.nanmin(v) > 10.5 and np.nanmax(v) < 16.5
     assert (v > 15).sum() > 2 * (v < 13).sum()

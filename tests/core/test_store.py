@@ -108,9 +108,14 @@ def test_access_policy_on_every_read_path(tmp_path: Path) -> None:
 
 def test_transaction_rolls_back_on_error(tmp_path: Path) -> None:
     db = DuckDBStore(tmp_path / "c.duckdb", load_catalogue())
-    with pytest.raises(RuntimeError), db.transaction() as conn:
-        db.upsert(conn, "corot.lightcurves", pa.Table.from_pylist([_lightcurve("p", "public", None)]), ["product_id"])
-        raise RuntimeError("disk full")
+    def failing_write() -> None:
+        with db.transaction() as conn:
+            db.upsert(conn, "corot.lightcurves", pa.Table.from_pylist([_lightcurve("p", "public", None)]),
+                      ["product_id"])
+            raise RuntimeError("disk full")
+
+    with pytest.raises(RuntimeError):
+        failing_write()
     assert db.count("corot.lightcurves") == 0
     db.close()
 

@@ -14,6 +14,7 @@ import csv
 import gzip
 import math
 from collections import defaultdict
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
@@ -21,7 +22,18 @@ import numpy as np
 import numpy.typing as npt
 import pyarrow as pa
 
-from vo_service.archive.mission import DATA_DIR, Pointing, Run, planet_run, planets, pointings, run_at, runs
+from vo_service.archive.mission import (
+    DATA_DIR,
+    Pointing,
+    Run,
+    ccd_rectangles,
+    planet_run,
+    planets,
+    pointings,
+    run_at,
+    run_by_code,
+    runs,
+)
 
 #: Mission totals of the faint (exoplanet) channel (Deleuil et al. 2018).
 TOTAL_EXO_LIGHTCURVES = 177_454
@@ -60,7 +72,8 @@ def _largest_remainder(weights: npt.NDArray[np.float64], total: int) -> npt.NDAr
     counts = np.floor(raw).astype(np.int64)
     order = np.argsort(-(raw - counts))
     counts[order[: total - counts.sum()]] += 1
-    return counts
+    result: npt.NDArray[np.int64] = counts
+    return result
 
 
 def _spectral_type(teff: npt.NDArray[np.float64], rng: np.random.Generator) -> npt.NDArray[np.str_]:
@@ -76,11 +89,13 @@ def _spectral_type(teff: npt.NDArray[np.float64], rng: np.random.Generator) -> n
 
 
 def _sample_on_ccds(
-    rng: np.random.Generator, pointing: Pointing, ccds: tuple[str, ...], n: int, also: list[tuple[Pointing, tuple[str, ...]]] = []  # noqa: B006
+    rng: np.random.Generator,
+    pointing: Pointing,
+    ccds: tuple[str, ...],
+    n: int,
+    also: tuple[tuple[Pointing, tuple[str, ...]], ...] = (),
 ) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.float64]]:
     """Uniform positions on the given CCDs of a pointing (and of every pointing in ``also``)."""
-    from vo_service.archive.mission import ccd_rectangles
-
     rects = [ccd_rectangles()[c] for c in ccds]
     ras, decs = np.empty(0), np.empty(0)
     for _ in range(200):
@@ -193,7 +208,7 @@ def synthesise_targets(seed: int = 2006, fraction: float = 1.0) -> pa.Table:
                     h = host_by_id[cid]
                     add_star(cid, _new_star(rng, h.ra, h.dec, vmag=h.vmag, teff=h.teff, var_class="PLANET"))
                 else:
-                    others = [(point[c], _run(c).exo_ccds) for c in runs_of[cid] if c != run.code]
+                    others = tuple((point[c], run_by_code(c).exo_ccds) for c in runs_of[cid] if c != run.code)
                     ra, dec = _sample_on_ccds(rng, pointing, run.exo_ccds, 1, others)
                     add_star(cid, _new_star(rng, float(ra[0]), float(dec[0])))
             in_run.add(cid)
@@ -234,12 +249,6 @@ def synthesise_targets(seed: int = 2006, fraction: float = 1.0) -> pa.Table:
                 rows.append((cid, run.code, "", "", run.start, run.end))
     table = _assemble(rng, rows, stars, point, fraction, host_by_id)
     return pa.concat_tables([table, _astero_rows(rng, point, fraction)])
-
-
-def _run(code: str) -> Run:
-    from vo_service.archive.mission import run_by_code
-
-    return run_by_code(code)
 
 
 def _overlap(p1: Pointing, r1: Run, p2: Pointing, r2: Run) -> bool:
@@ -291,7 +300,8 @@ def _new_star(
         vmag = math.log10(10 ** (0.3 * 11) + u[0] * (10 ** (0.3 * 16) - 10 ** (0.3 * 11))) / 0.3
     lum = _pick(u[1], ("V", "IV", "III"), (0.68, 0.78, 1.0))
     if teff is None:
-        teff = min(12000.0, max(3200.0, math.exp(math.log(5600 if lum == "V" else 4800) + 0.15 * rng.standard_normal())))
+        typical = 5600.0 if lum == "V" else 4800.0
+        teff = min(12000.0, max(3200.0, typical * math.exp(0.15 * rng.standard_normal())))
     bmv = min(1.8, max(-0.2, 7090.0 / teff - 0.7 + 0.05 * (u[2] - 0.5)))
     if var_class is None:
         var_class = _pick(u[3], ("", "CONST", "ROT", "PULS", "EB"), (0.55, 0.80, 0.92, 0.98, 1.0))
@@ -305,7 +315,7 @@ def _assemble(
     stars: dict[int, _Star],
     point: dict[str, Pointing],
     fraction: float,
-    hosts: dict[int, object],
+    hosts: Mapping[int, object],
 ) -> pa.Table:
     """Turn rows into columns; choose MON/IMAG for the topped-up rows (fainter stars)."""
     n = len(rows)
@@ -324,7 +334,7 @@ def _assemble(
     hlf = np.empty(n, dtype="<U3")
     for code in np.unique(run_codes):
         m = run_codes == code
-        hlf[m] = point[str(code)].ccd_of(ra[m], dec[m], _run(str(code)).exo_ccds)
+        hlf[m] = point[str(code)].ccd_of(ra[m], dec[m], run_by_code(str(code)).exo_ccds)
     teff = np.array([stars[c].teff for c in ids.tolist()], dtype=np.float32)
     bmv = np.array([stars[c].bmv for c in ids.tolist()], dtype=np.float32)
     bmag = (vmag + bmv).astype(np.float32)
@@ -374,9 +384,8 @@ def _astero_rows(rng: np.random.Generator, point: dict[str, Pointing], fraction:
     counts = _largest_remainder(np.array([r.duration_days ** 0.3 for r in run_list]), TOTAL_ASTERO_STARS)
     cols: dict[str, list[object]] = defaultdict(list)
     next_id = 1000
-    for run, k in zip(run_list, counts.tolist(), strict=True):
-        if fraction < 1.0:
-            k = max(1, round(k * max(fraction, 0.2)))
+    for run, count in zip(run_list, counts.tolist(), strict=True):
+        k = max(1, round(count * max(fraction, 0.2))) if fraction < 1.0 else count
         ra, dec = _sample_on_ccds(rng, point[run.code], run.astero_ccds, k)
         for a, d in zip(ra.tolist(), dec.tolist(), strict=True):
             next_id += int(rng.integers(3, 60))

@@ -120,8 +120,8 @@ def _inspect_safely(path: Path) -> tuple[dict[str, Any] | None, str | None]:
 
 def _archive_relpath(row: dict[str, Any]) -> Path:
     """``N2-4.4/YYYY/MM/DD/<name>.fits`` where the date is the product start (UT)."""
-    stamp = row["product_id"].split("_")[-2]
-    return Path(row["version"]) / stamp[:4] / stamp[4:6] / stamp[6:8] / f"{row['product_id']}.fits"
+    stamp = str(row["product_id"]).split("_")[-2]
+    return Path(str(row["version"])) / stamp[:4] / stamp[4:6] / stamp[6:8] / f"{row['product_id']}.fits"
 
 
 def _place_file(source: Path, products_dir: Path, relpath: Path) -> Path:
@@ -147,7 +147,7 @@ def _catalogue_target(table: pa.Table, catalogue: Catalogue) -> str | None:
     names = set(table.column_names)
     for candidate in ("corot.targets", "corot.datasets", "corot.runs"):
         meta = catalogue.table(candidate)
-        if set(meta.primary_key) <= names and names <= {c.name for c in meta.columns}:
+        if set(meta.primary_key) <= names <= {c.name for c in meta.columns}:
             return candidate
     return None
 
@@ -191,7 +191,7 @@ def ingest(
     products_dir: Path,
     paths: Iterable[Path],
     *,
-    policy: AccessPolicy = AccessPolicy(),  # noqa: B008 - frozen value object
+    policy: AccessPolicy = AccessPolicy(),
     workers: int = 2,
     progress: bool = True,
 ) -> IngestReport:
@@ -236,16 +236,14 @@ def ingest(
         tables[target] = pa.concat_tables([tables[target], table], promote_options="permissive") \
             if target in tables else table
 
-    placed: list[tuple[Path, Path]] = []
     with store.transaction() as conn:
         for name, table in tables.items():
             meta = store.catalogue.table(name)
             report.rows[name] = store.upsert(conn, name, _conform(table, store, name), meta.primary_key)
         if product_rows:
             for row in product_rows:
-                target = _place_file(Path(row.pop("source")), products_dir, _archive_relpath(row))
-                placed.append((target, target))
-                row["file_path"] = str(target.relative_to(products_dir))
+                archived = _place_file(Path(row.pop("source")), products_dir, _archive_relpath(row))
+                row["file_path"] = str(archived.relative_to(products_dir))
                 row["access_group"] = policy.group
                 row["release_date"] = policy.release_date.replace(tzinfo=None) if policy.release_date else None
                 row["ingested_at"] = datetime.now(UTC).replace(tzinfo=None)
@@ -277,4 +275,4 @@ def _collect(path: Path, row: dict[str, Any] | None, error: str | None, rows: li
         rows.append(row)
 
 
-__all__ = ["AccessPolicy", "IngestReport", "inspect_product", "ingest", "runs_rows"]
+__all__ = ["AccessPolicy", "IngestReport", "ingest", "inspect_product", "runs_rows"]

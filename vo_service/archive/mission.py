@@ -135,7 +135,7 @@ class Planet:
     def duration_h(self) -> float:
         """Approximate central-transit duration for a solar-density host (hours)."""
         a_over_r = 4.2 * self.period_d ** (2 / 3) / self.rstar_rsun
-        return self.period_d * 24.0 / (math.pi * a_over_r)
+        return float(self.period_d * 24.0 / (math.pi * a_over_r))
 
 
 @cache
@@ -194,7 +194,9 @@ class Pointing:
         dec = np.arctan2(math.sin(dec0) + eta * math.cos(dec0), np.hypot(xi, denom))
         return np.mod(np.degrees(ra), 360.0), np.degrees(dec)
 
-    def to_focal(self, ra: npt.ArrayLike, dec: npt.ArrayLike) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.float64]]:
+    def to_focal(
+        self, ra: npt.ArrayLike, dec: npt.ArrayLike
+    ) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.float64]]:
         """ICRS (ra, dec) degrees → focal-plane (x, y) degrees."""
         ra_r, dec_r = np.radians(np.asarray(ra, dtype=float)), np.radians(np.asarray(dec, dtype=float))
         ra0, dec0 = math.radians(self.ra), math.radians(self.dec)

@@ -328,7 +328,7 @@ class DuckDBStore:
             conn.execute(f"INSERT INTO {target} ({names}) SELECT {names} FROM _incoming")
         finally:
             conn.unregister("_incoming")
-        return rows.num_rows
+        return int(rows.num_rows)
 
     def recluster(self, conn: duckdb.DuckDBPyConnection, table: str) -> None:
         """Rewrite a positional table in ``_hpx`` order so spatial scans prune row groups."""

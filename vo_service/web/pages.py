@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 from typing import Any
 
@@ -55,10 +56,8 @@ async def health(request: Request) -> Response:
     try:
         targets = ctx.store.count("corot.targets")
         status, code = "ok", 200
-    except Exception as exc:  # noqa: BLE001 - health reports any failure as not ready
+    except Exception as exc:
         targets, status, code = 0, f"store unavailable: {exc}", 503
-    import time
-
     return JSONResponse(
         {"status": status, "version": __version__, "targets": targets,
          "uptime_s": round(time.time() - ctx.started_at, 1)},
