@@ -60,8 +60,9 @@ def real_chr_products() -> list[RealProduct]:
         for row in csv.DictReader(handle):
             a, c = int(row["FileName_a"]), int(row["FileName_c"])
             b = row["FileName_b"]
-            start = datetime(int(row["Year"]), int(row["Month"]), int(row["Day"]), a // 10000, a // 100 % 100,
-                             a % 100, tzinfo=UTC)
+            start = datetime(
+                int(row["Year"]), int(row["Month"]), int(row["Day"]), a // 10000, a // 100 % 100, a % 100, tzinfo=UTC
+            )
             end = datetime(int(b[:4]), int(b[4:6]), int(b[6:8]), c // 10000, c // 100 % 100, c % 100, tzinfo=UTC)
             out.append(RealProduct(int(row["CoRoT"]), start, end))
     return out
@@ -177,8 +178,9 @@ def synthesise_targets(seed: int = 2006, fraction: float = 1.0) -> pa.Table:
     topups = n_total - n_chr.astype(np.int64)
     # Re-observation quota per run, spread over runs that overlap an earlier run.
     reobs_quota = np.zeros(len(run_list), dtype=np.int64)
-    overlapping = [i for i, r in enumerate(run_list) if any(
-        _overlap(point[r.code], r, point[o.code], o) for o in run_list[:i])]
+    overlapping = [
+        i for i, r in enumerate(run_list) if any(_overlap(point[r.code], r, point[o.code], o) for o in run_list[:i])
+    ]
     if overlapping:
         reobs_quota[overlapping] = _largest_remainder(topups[overlapping].astype(float), reobs_needed)
     deficit = 0
@@ -196,8 +198,11 @@ def synthesise_targets(seed: int = 2006, fraction: float = 1.0) -> pa.Table:
     for i, run in enumerate(run_list):
         pointing = point[run.code]
         in_run: set[int] = set()
-        fresh = [p.corot_id for p in by_run[run.code] if p.corot_id not in stars and p.corot_id not in host_by_id
-                 and len(runs_of[p.corot_id]) == 1]
+        fresh = [
+            p.corot_id
+            for p in by_run[run.code]
+            if p.corot_id not in stars and p.corot_id not in host_by_id and len(runs_of[p.corot_id]) == 1
+        ]
         ra_new, dec_new = _sample_on_ccds(rng, pointing, run.exo_ccds, len(fresh))
         for cid, a, d in zip(fresh, ra_new.tolist(), dec_new.tolist(), strict=True):
             add_star(cid, _new_star(rng, a, d))
@@ -234,7 +239,7 @@ def synthesise_targets(seed: int = 2006, fraction: float = 1.0) -> pa.Table:
             on = pointing.ccd_of(np.array(star_ra), np.array(star_dec), run.exo_ccds) != ""
             pool = [star_ids[k] for k in np.flatnonzero(on).tolist() if star_ids[k] not in in_run]
             take = min(quota, len(pool), n_new)
-            for k in (rng.choice(len(pool), size=take, replace=False) if take else []):
+            for k in rng.choice(len(pool), size=take, replace=False) if take else []:
                 cid = pool[int(k)]
                 runs_of[cid].append(run.code)
                 rows.append((cid, run.code, "", "", run.start, run.end))
@@ -291,7 +296,12 @@ def _pick(u: float, choices: tuple[str, ...], cumulative: tuple[float, ...]) -> 
 
 
 def _new_star(
-    rng: np.random.Generator, ra: float, dec: float, *, vmag: float | None = None, teff: float | None = None,
+    rng: np.random.Generator,
+    ra: float,
+    dec: float,
+    *,
+    vmag: float | None = None,
+    teff: float | None = None,
     var_class: str | None = None,
 ) -> _Star:
     u = rng.random(6)
@@ -346,42 +356,44 @@ def _assemble(
     starts = [r[4] for r in rows]
     ends = [r[5] for r in rows]
     names = [
-        f"{pt}_{cid:010d}_{_stamp(s)}_{_stamp(e)}" for pt, cid, s, e in zip(ptype.tolist(), ids.tolist(), starts, ends,
-                                                                            strict=True)
+        f"{pt}_{cid:010d}_{_stamp(s)}_{_stamp(e)}"
+        for pt, cid, s, e in zip(ptype.tolist(), ids.tolist(), starts, ends, strict=True)
     ]
     files = [f"N2-4.4/{run_start:%Y/%m/%d}/{name}.fits" for name, run_start in zip(names, starts, strict=True)]
-    table = pa.table({
-        "corot_id": ids,
-        "run_code": run_codes.astype(str),
-        "ra": ra,
-        "dec": dec,
-        "channel": np.full(n, "exo"),
-        "hlfccdid": hlf,
-        "win_id": rng.integers(0, 8192, n).astype(np.int32),
-        "star_name": np.full(n, ""),
-        "bmag": bmag,
-        "vmag": vmag,
-        "rmag": rmag,
-        "imag": imag,
-        "spectral_type": _spectral_type(teff.astype(float), rng),
-        "lum_class": np.array([stars[c].lum for c in ids.tolist()]),
-        "teff": teff,
-        "contamination": np.array([stars[c].contamination for c in ids.tolist()], dtype=np.float32),
-        "var_class": np.array([stars[c].var_class for c in ids.tolist()]),
-        "date_start": pa.array(starts, pa.timestamp("us")),
-        "date_end": pa.array(ends, pa.timestamp("us")),
-        "lc_mean": lc_mean,
-        "lc_rms": lc_rms,
-        "product_type": ptype.astype(str),
-        "file_name": files,
-    })
+    table = pa.table(
+        {
+            "corot_id": ids,
+            "run_code": run_codes.astype(str),
+            "ra": ra,
+            "dec": dec,
+            "channel": np.full(n, "exo"),
+            "hlfccdid": hlf,
+            "win_id": rng.integers(0, 8192, n).astype(np.int32),
+            "star_name": np.full(n, ""),
+            "bmag": bmag,
+            "vmag": vmag,
+            "rmag": rmag,
+            "imag": imag,
+            "spectral_type": _spectral_type(teff.astype(float), rng),
+            "lum_class": np.array([stars[c].lum for c in ids.tolist()]),
+            "teff": teff,
+            "contamination": np.array([stars[c].contamination for c in ids.tolist()], dtype=np.float32),
+            "var_class": np.array([stars[c].var_class for c in ids.tolist()]),
+            "date_start": pa.array(starts, pa.timestamp("us")),
+            "date_end": pa.array(ends, pa.timestamp("us")),
+            "lc_mean": lc_mean,
+            "lc_rms": lc_rms,
+            "product_type": ptype.astype(str),
+            "file_name": files,
+        }
+    )
     return table.filter(pa.array(keep))
 
 
 def _astero_rows(rng: np.random.Generator, point: dict[str, Pointing], fraction: float) -> pa.Table:
     """Bright stars of the asteroseismology channel: ~6-7 per run, 171 in all."""
     run_list = list(runs())
-    counts = _largest_remainder(np.array([r.duration_days ** 0.3 for r in run_list]), TOTAL_ASTERO_STARS)
+    counts = _largest_remainder(np.array([r.duration_days**0.3 for r in run_list]), TOTAL_ASTERO_STARS)
     cols: dict[str, list[object]] = defaultdict(list)
     next_id = 1000
     for run, count in zip(run_list, counts.tolist(), strict=True):
@@ -393,26 +405,58 @@ def _astero_rows(rng: np.random.Generator, point: dict[str, Pointing], fraction:
             teff = float(rng.uniform(5800, 9500))
             name = f"AN2_STAR_{next_id:010d}_{_stamp(run.start)}_{_stamp(run.end)}"
             for key, value in {
-                "corot_id": next_id, "run_code": run.code, "ra": a, "dec": d, "channel": "astero",
+                "corot_id": next_id,
+                "run_code": run.code,
+                "ra": a,
+                "dec": d,
+                "channel": "astero",
                 "hlfccdid": str(point[run.code].ccd_of([a], [d], run.astero_ccds)[0]),
-                "win_id": int(rng.integers(0, 10)), "star_name": f"HD {int(rng.integers(40000, 180000))}",
-                "bmag": vmag + 0.3, "vmag": vmag, "rmag": vmag - 0.3, "imag": vmag - 0.5,
-                "spectral_type": str(_spectral_type(np.array([teff]), rng)[0]), "lum_class": "V", "teff": teff,
-                "contamination": 0.0, "var_class": str(rng.choice(["PULS", "PULS", "ROT", "CONST"])),
-                "date_start": run.start.replace(tzinfo=None), "date_end": run.end.replace(tzinfo=None),
-                "lc_mean": float(10 ** (-0.4 * (vmag - 27.0))), "lc_rms": float(10 ** (-0.4 * (vmag - 27.0)) * 2e-3),
-                "product_type": "AN2_STAR", "file_name": f"N2-4.4/{run.start:%Y/%m/%d}/{name}.fits",
+                "win_id": int(rng.integers(0, 10)),
+                "star_name": f"HD {int(rng.integers(40000, 180000))}",
+                "bmag": vmag + 0.3,
+                "vmag": vmag,
+                "rmag": vmag - 0.3,
+                "imag": vmag - 0.5,
+                "spectral_type": str(_spectral_type(np.array([teff]), rng)[0]),
+                "lum_class": "V",
+                "teff": teff,
+                "contamination": 0.0,
+                "var_class": str(rng.choice(["PULS", "PULS", "ROT", "CONST"])),
+                "date_start": run.start.replace(tzinfo=None),
+                "date_end": run.end.replace(tzinfo=None),
+                "lc_mean": float(10 ** (-0.4 * (vmag - 27.0))),
+                "lc_rms": float(10 ** (-0.4 * (vmag - 27.0)) * 2e-3),
+                "product_type": "AN2_STAR",
+                "file_name": f"N2-4.4/{run.start:%Y/%m/%d}/{name}.fits",
             }.items():
                 cols[key].append(value)
-    schema = pa.schema([
-        ("corot_id", pa.int64()), ("run_code", pa.string()), ("ra", pa.float64()), ("dec", pa.float64()),
-        ("channel", pa.string()), ("hlfccdid", pa.string()), ("win_id", pa.int32()), ("star_name", pa.string()),
-        ("bmag", pa.float32()), ("vmag", pa.float32()), ("rmag", pa.float32()), ("imag", pa.float32()),
-        ("spectral_type", pa.string()), ("lum_class", pa.string()), ("teff", pa.float32()),
-        ("contamination", pa.float32()), ("var_class", pa.string()), ("date_start", pa.timestamp("us")),
-        ("date_end", pa.timestamp("us")), ("lc_mean", pa.float32()), ("lc_rms", pa.float32()),
-        ("product_type", pa.string()), ("file_name", pa.string()),
-    ])
+    schema = pa.schema(
+        [
+            ("corot_id", pa.int64()),
+            ("run_code", pa.string()),
+            ("ra", pa.float64()),
+            ("dec", pa.float64()),
+            ("channel", pa.string()),
+            ("hlfccdid", pa.string()),
+            ("win_id", pa.int32()),
+            ("star_name", pa.string()),
+            ("bmag", pa.float32()),
+            ("vmag", pa.float32()),
+            ("rmag", pa.float32()),
+            ("imag", pa.float32()),
+            ("spectral_type", pa.string()),
+            ("lum_class", pa.string()),
+            ("teff", pa.float32()),
+            ("contamination", pa.float32()),
+            ("var_class", pa.string()),
+            ("date_start", pa.timestamp("us")),
+            ("date_end", pa.timestamp("us")),
+            ("lc_mean", pa.float32()),
+            ("lc_rms", pa.float32()),
+            ("product_type", pa.string()),
+            ("file_name", pa.string()),
+        ]
+    )
     return pa.table({k: cols[k] for k in schema.names}, schema=schema)
 
 

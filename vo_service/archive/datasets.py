@@ -68,14 +68,23 @@ def _fov(field: str) -> str:
     return "Galactic center field of view" if field == "center" else "Galactic anticenter field of view"
 
 
-def _row(level: str, code: str, title: str, run_code: str, run_type: str, field: str, start: datetime,
-         end: datetime, rng: np.random.Generator) -> dict[str, object]:
-    topic = ("Asteroseismology" if code.startswith("A") else "Exoplanet" if code.startswith("E")
-             else "Housekeeping")
+def _row(
+    level: str,
+    code: str,
+    title: str,
+    run_code: str,
+    run_type: str,
+    field: str,
+    start: datetime,
+    end: datetime,
+    rng: np.random.Generator,
+) -> dict[str, object]:
+    topic = "Asteroseismology" if code.startswith("A") else "Exoplanet" if code.startswith("E") else "Housekeeping"
     if run_code == "calibration":
         topic = "Calibration"
-    n_objects = int(rng.integers(1, 12)) if "FULL" in code or "MASK" in code or "OFFSET" in code else int(
-        rng.integers(5, 800))
+    n_objects = (
+        int(rng.integers(1, 12)) if "FULL" in code or "MASK" in code or "OFFSET" in code else int(rng.integers(5, 800))
+    )
     if level == "HK":
         n_objects = 1 if code == "HK_N0" else max(1, int((end - start).days))
     group, release = "public", None

@@ -57,8 +57,9 @@ def _transits_for(corot_id: int, run_code: str) -> tuple[Transit, ...]:
     out = []
     for planet in planets():
         if planet.corot_id == corot_id and planet.t0_jd is not None:
-            out.append(Transit(period_d=planet.period_d, t0_bjd=planet.t0_jd, depth=planet.depth,
-                               duration_h=planet.duration_h))
+            out.append(
+                Transit(period_d=planet.period_d, t0_bjd=planet.t0_jd, depth=planet.depth, duration_h=planet.duration_h)
+            )
     return tuple(out)
 
 
@@ -114,8 +115,9 @@ def select_products(targets: pa.Table, size: DemoSize) -> pa.Table:
     return targets.filter(pa.array(chosen))
 
 
-def generate(out_dir: Path, size: DemoSize, *, progress: bool = True,
-             on_file: Callable[[Path], None] | None = None) -> GeneratedArchive:
+def generate(
+    out_dir: Path, size: DemoSize, *, progress: bool = True, on_file: Callable[[Path], None] | None = None
+) -> GeneratedArchive:
     """Write the observation log, the archive tree and the selected light-curve files."""
     started = time.perf_counter()
     catalogue_dir = out_dir / "catalogue"

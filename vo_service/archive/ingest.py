@@ -168,21 +168,23 @@ def runs_rows(targets_per_run: dict[str, int] | None = None) -> pa.Table:
     rows = []
     for run in runs():
         p = point[run.code]
-        rows.append({
-            "run_code": run.code,
-            "run_type": run.run_type,
-            "field": run.field,
-            "t_start": to_mjd(run.start),
-            "t_end": to_mjd(run.end),
-            "date_start": run.start.replace(tzinfo=None),
-            "date_end": run.end.replace(tzinfo=None),
-            "duration": run.duration_days,
-            "ra_center": p.ra,
-            "dec_center": p.dec,
-            "roll": p.roll,
-            "n_exo_ccds": len(run.exo_ccds),
-            "n_targets": (targets_per_run or {}).get(run.code, 0),
-        })
+        rows.append(
+            {
+                "run_code": run.code,
+                "run_type": run.run_type,
+                "field": run.field,
+                "t_start": to_mjd(run.start),
+                "t_end": to_mjd(run.end),
+                "date_start": run.start.replace(tzinfo=None),
+                "date_end": run.end.replace(tzinfo=None),
+                "duration": run.duration_days,
+                "ra_center": p.ra,
+                "dec_center": p.dec,
+                "roll": p.roll,
+                "n_exo_ccds": len(run.exo_ccds),
+                "n_targets": (targets_per_run or {}).get(run.code, 0),
+            }
+        )
     return pa.Table.from_pylist(rows)
 
 
@@ -233,8 +235,9 @@ def ingest(
         if target is None:
             report.failures.append((str(path), "columns match none of corot.targets, corot.runs, corot.datasets"))
             continue
-        tables[target] = pa.concat_tables([tables[target], table], promote_options="permissive") \
-            if target in tables else table
+        tables[target] = (
+            pa.concat_tables([tables[target], table], promote_options="permissive") if target in tables else table
+        )
 
     with store.transaction() as conn:
         for name, table in tables.items():
@@ -251,8 +254,7 @@ def ingest(
             report.rows["corot.lightcurves"] = store.upsert(conn, "corot.lightcurves", table, ["product_id"])
             report.products = len(product_rows)
         if "corot.targets" in tables or not _has_runs(conn):
-            counts = dict(conn.execute(
-                'SELECT run_code, count(*) FROM "corot"."targets" GROUP BY run_code').fetchall())
+            counts = dict(conn.execute('SELECT run_code, count(*) FROM "corot"."targets" GROUP BY run_code').fetchall())
             store.upsert(conn, "corot.runs", runs_rows(counts), ["run_code"])
         for name in ("corot.targets", "corot.lightcurves"):
             if name in report.rows:
@@ -266,8 +268,9 @@ def _has_runs(conn: Any) -> bool:
     return bool(conn.execute('SELECT count(*) FROM "corot"."runs"').fetchone()[0])
 
 
-def _collect(path: Path, row: dict[str, Any] | None, error: str | None, rows: list[dict[str, Any]],
-             report: IngestReport) -> None:
+def _collect(
+    path: Path, row: dict[str, Any] | None, error: str | None, rows: list[dict[str, Any]], report: IngestReport
+) -> None:
     if row is None:
         report.failures.append((str(path), error or "unreadable"))
         log.warning("skipped %s: %s", path, error)
