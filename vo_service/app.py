@@ -80,6 +80,12 @@ def create_app(settings: Settings) -> Starlette:
         try:
             yield {"ctx": ctx}
         finally:
+            for _, module in modules:
+                shutdown = getattr(module, "shutdown", None)
+                if shutdown is not None:
+                    shutdown(ctx)
+            for jobs in ctx.jobs.values():
+                jobs.close()
             ctx.store.close()
 
     middleware = [
