@@ -12,7 +12,7 @@ import threading
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 import duckdb
 import pyarrow as pa
@@ -32,6 +32,7 @@ from vo_service.store.base import (
     StoreError,
     declared_tables,
 )
+from vo_service.store.duckdb_functions import register_functions
 
 _GROUP_RE = re.compile(r"^[A-Za-z0-9_.-]{1,64}$")
 
@@ -71,6 +72,55 @@ def _sql_string(value: str) -> str:
     return "'" + value.replace("'", "''") + "'"
 
 
+class _SharedDatabase:
+    """One DuckDB connection per database file per process, shared by every store on it.
+
+    DuckDB already shares one database instance per file inside a process; sharing the
+    connection too means the Python functions are registered once and stay valid until
+    the last store on the file closes.
+    """
+
+    _open: ClassVar[dict[str, tuple[duckdb.DuckDBPyConnection, int]]] = {}
+    _lock: ClassVar[threading.Lock] = threading.Lock()
+    _write_locks: ClassVar[dict[int, threading.Lock]] = {}
+
+    @classmethod
+    def write_lock(cls, conn: duckdb.DuckDBPyConnection) -> threading.Lock:
+        """The lock serialising transactions on a shared connection."""
+        with cls._lock:
+            return cls._write_locks.setdefault(id(conn), threading.Lock())
+
+    @classmethod
+    def acquire(cls, path: str, read_only: bool, config: dict[str, Any]) -> duckdb.DuckDBPyConnection:
+        key = str(Path(path).resolve()) if path != ":memory:" else f":memory:{len(cls._open)}:{id(config)}"
+        with cls._lock:
+            if key in cls._open:
+                conn, users = cls._open[key]
+                cls._open[key] = (conn, users + 1)
+                return conn
+            conn = duckdb.connect(path, read_only=read_only, config=config)
+            try:
+                register_functions(conn)
+            except BaseException:
+                conn.close()
+                raise
+            cls._open[key] = (conn, 1)
+            return conn
+
+    @classmethod
+    def release(cls, conn: duckdb.DuckDBPyConnection) -> None:
+        with cls._lock:
+            for key, (shared, users) in list(cls._open.items()):
+                if shared is conn:
+                    if users > 1:
+                        cls._open[key] = (shared, users - 1)
+                        return
+                    del cls._open[key]
+                    cls._write_locks.pop(id(conn), None)
+                    break
+        conn.close()
+
+
 class DuckDBStore:
     """:class:`vo_service.store.base.Store` on DuckDB."""
 
@@ -92,28 +142,17 @@ class DuckDBStore:
         if self.path is not None and not read_only:
             self.path.parent.mkdir(parents=True, exist_ok=True)
         try:
-            self._conn = duckdb.connect(
-                str(path),
-                read_only=read_only,
-                config={"threads": threads, "memory_limit": memory_limit},
+            self._conn = _SharedDatabase.acquire(
+                str(path), read_only, {"threads": threads, "memory_limit": memory_limit}
             )
         except duckdb.IOException as exc:
             raise StoreError(f"cannot open the archive database {path}: {exc}") from exc
-        self._lock = threading.Lock()
-        self._register_functions(self._conn)
+        self._lock = _SharedDatabase.write_lock(self._conn)
         if not read_only:
             self._create_schema()
             self._create_views(views or {})
 
     # -- set-up --------------------------------------------------------------------------
-    @staticmethod
-    def _register_functions(conn: duckdb.DuckDBPyConnection) -> None:
-        try:
-            from vo_service.store.duckdb_functions import register_functions
-        except ImportError:  # pragma: no cover - module always shipped
-            return
-        register_functions(conn)
-
     def _create_schema(self) -> None:
         for table in declared_tables(self.catalogue):
             self._conn.execute(f"CREATE SCHEMA IF NOT EXISTS {quote_ident(table.schema_name)}")
@@ -356,7 +395,7 @@ class DuckDBStore:
             self._conn.execute("CHECKPOINT")
 
     def close(self) -> None:
-        self._conn.close()
+        _SharedDatabase.release(self._conn)
 
 
 def _clean_duckdb_message(message: str) -> str:
