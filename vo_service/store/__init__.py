@@ -8,9 +8,9 @@ from vo_service.store.base import (
     Like,
     Predicate,
     Query,
+    QueryTimeout,
     Store,
     StoreError,
-    QueryTimeout,
 )
 
 __all__ = [

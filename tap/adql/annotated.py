@@ -1,0 +1,125 @@
+"""The result of validation: output columns plus how every name in the query was resolved.
+
+:class:`AnnotatedQuery` keeps the syntax tree and a :class:`Resolution`, side tables keyed by
+``id()`` of the tree's nodes (the annotated query holds the tree, so the ids stay valid).
+Translators read the resolution and never look names up again; SQL fragments stored here
+are built only from internal aliases and quoted catalogue names, never from query text.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Literal
+
+from tap.adql import nodes as n
+from tap.adql.datatypes import Typed
+from vo_service.metadata import TableMeta
+
+
+def quote_ident(name: str) -> str:
+    """A DuckDB/SQL delimited identifier; doubles embedded quotes."""
+    return '"' + name.replace('"', '""') + '"'
+
+
+@dataclass(frozen=True, slots=True)
+class OutputColumn:
+    """One column of the query result, described as a VOTable FIELD needs it (DALI, VOTable 1.4).
+
+    ``name`` is unique (case-insensitively) among the result columns and is also the column
+    name in the SQL result.
+    """
+
+    name: str
+    datatype: str
+    arraysize: str | None = None
+    xtype: str | None = None
+    unit: str | None = None
+    ucd: str | None = None
+    utype: str | None = None
+    description: str = ""
+    #: ``schema.table.column`` when the column is a catalogue column passed through unchanged.
+    source: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class ResolvedColumn:
+    """A column visible in a FROM scope and the SQL expression that reads it."""
+
+    name: str
+    delimited: bool
+    sql: str
+    typed: Typed
+    #: Internal alias of the relation providing a physical column (None for merged columns).
+    alias: str | None = None
+    #: The catalogue table and column name when this is a column of a catalogue table.
+    table: TableMeta | None = None
+    column: str | None = None
+    #: Where the column comes from, for messages ("corot.targets", "subquery s").
+    origin: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class SourceBinding:
+    """How a FROM item is read: a catalogue table, a common table expression or a subquery."""
+
+    alias: str
+    kind: Literal["table", "cte", "derived"]
+    table: TableMeta | None = None
+    cte_name: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class SelectOutput:
+    """One entry of a select list after ``*`` expansion."""
+
+    name: str
+    typed: Typed
+    expression: n.Expression | None = None
+    column: ResolvedColumn | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class OrderTarget:
+    """An ORDER BY (or GROUP BY) term: a 1-based result column position or an expression."""
+
+    position: int | None = None
+
+
+@dataclass
+class Resolution:
+    """Side tables of an annotated query, keyed by ``id(node)``."""
+
+    columns: dict[int, ResolvedColumn] = field(default_factory=dict)
+    types: dict[int, Typed] = field(default_factory=dict)
+    sources: dict[int, SourceBinding] = field(default_factory=dict)
+    ctes: dict[int, str] = field(default_factory=dict)
+    outputs: dict[int, tuple[OutputColumn, ...]] = field(default_factory=dict)
+    selects: dict[int, tuple[SelectOutput, ...]] = field(default_factory=dict)
+    order: dict[int, OrderTarget] = field(default_factory=dict)
+    group: dict[int, OrderTarget] = field(default_factory=dict)
+    join_keys: dict[int, tuple[tuple[str, str], ...]] = field(default_factory=dict)
+    aggregates: set[int] = field(default_factory=set)
+    unit_factors: dict[int, float] = field(default_factory=dict)
+    regions: dict[int, tuple[str, tuple[float, ...]]] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class AnnotatedQuery:
+    """A validated query: its tree, its result columns and its name resolution."""
+
+    query: n.Query
+    columns: tuple[OutputColumn, ...]
+    tables: tuple[TableMeta, ...]
+    resolution: Resolution = field(repr=False, compare=False)
+
+
+__all__ = [
+    "AnnotatedQuery",
+    "OrderTarget",
+    "OutputColumn",
+    "Resolution",
+    "ResolvedColumn",
+    "SelectOutput",
+    "SourceBinding",
+    "quote_ident",
+]

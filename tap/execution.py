@@ -1,0 +1,193 @@
+"""Running an ADQL query: plan (parse, annotate, translate) then stream the encoded result.
+
+Shared by the synchronous endpoint and the asynchronous job worker (TAP 1.1 §2.1-2.2):
+
+1. :func:`plan_query` parses and validates the query against the catalogue (plus the
+   request's ``TAP_UPLOAD`` schema) and translates it to DuckDB SQL with bound parameters.
+   Archive tables are read through :meth:`DuckDBStore.relation_sql` for the viewer, so
+   the access policy holds inside every subquery and join; uploads are read from the
+   relations the store registers for the query.  At most MAXREC + 1 rows are fetched.
+2. :func:`run_batches` runs the SQL (lazily, as Arrow batches) and :func:`encode_result`
+   streams the result in the requested format:
+   FIELDs from the annotated output columns, COOSYS/TIMESYS references, echo INFOs, a
+   DataLink service descriptor for publisher DIDs, and the OVERFLOW INFO after the table
+   when MAXREC cut the result (DALI 1.1 §5.4.1).
+
+Backend failures become service faults: :class:`~vo_service.store.base.QueryTimeout` a
+:class:`TimeoutFault`, any other :class:`StoreError` a :class:`UsageFault` (the query was
+valid ADQL but could not be evaluated, e.g. a type conversion of a value failed).
+"""
+
+from __future__ import annotations
+
+import threading
+from collections import OrderedDict
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import pyarrow as pa
+
+from tap.adql import AnnotatedQuery, OutputColumn, annotate, parse, translate_duckdb
+from tap.params import QueryRequest
+from tap.result_metadata import datalink_descriptors, declared_xtypes, echo_infos, systems_and_refs
+from tap.uploads import UploadedTable, is_upload, relation_name, upload_schema
+from vo_service.access import Viewer
+from vo_service.context import ServiceContext
+from vo_service.faults import ServiceFault, TimeoutFault, UsageFault
+from vo_service.metadata import Catalogue, TableMeta
+from vo_service.store.base import QueryTimeout, StoreError
+from vo_service.store.duckdb_store import DuckDBStore
+
+#: Rows per Arrow batch fetched from the store.
+BATCH_ROWS = 20_000
+
+#: Where the service context keeps the plan cache.
+PLANS_KEY = "tap.plans"
+
+
+@dataclass(frozen=True)
+class QueryPlan:
+    """A translated query, ready to run."""
+
+    annotated: AnnotatedQuery
+    sql: str
+    params: list[Any]
+    #: The result columns as FIELDs describe them (TAP 1.1 §4.2).
+    columns: tuple[OutputColumn, ...]
+    #: The MAXREC the SQL was translated for (it fetches at most MAXREC + 1 rows).
+    maxrec: int
+    uploads: dict[str, pa.Table] = field(default_factory=dict)
+
+
+def plan_query(
+    query: str,
+    catalogue: Catalogue,
+    store: DuckDBStore,
+    viewer: Viewer,
+    maxrec: int,
+    uploads: Sequence[UploadedTable] = (),
+) -> QueryPlan:
+    """Parse, validate and translate ``query`` for ``viewer`` (raises AdqlError/UsageFault)."""
+    if uploads:
+        catalogue = catalogue.with_schema(upload_schema(uploads))
+
+    def relation(table: TableMeta) -> str:
+        if is_upload(table):
+            return relation_name(table)
+        return store.relation_sql(table, viewer)
+
+    annotated = annotate(parse(query), catalogue)
+    sql, params = translate_duckdb(annotated, relation, limit=maxrec + 1)
+    columns = tuple(declared_xtypes(annotated.columns, catalogue))
+    return QueryPlan(annotated, sql, params, columns, maxrec, {u.name: u.data for u in uploads})
+
+
+class PlanCache:
+    """Recently translated queries, so that a repeated query skips parse, annotate, translate.
+
+    The SQL depends only on the query text, MAXREC and the viewer's groups (the access rule
+    compares with the current time inside the SQL); queries with uploads are not cached.
+    """
+
+    def __init__(self, size: int = 256) -> None:
+        self.size = size
+        self._plans: OrderedDict[tuple[str, int, frozenset[str]], QueryPlan] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def plan(self, query: str, catalogue: Catalogue, store: DuckDBStore, viewer: Viewer, maxrec: int,
+             uploads: Sequence[UploadedTable] = ()) -> QueryPlan:
+        """:func:`plan_query`, from the cache when possible."""
+        if uploads:
+            return plan_query(query, catalogue, store, viewer, maxrec, uploads)
+        key = (query, maxrec, viewer.groups)
+        with self._lock:
+            cached = self._plans.get(key)
+            if cached is not None:
+                self._plans.move_to_end(key)
+                return cached
+        plan = plan_query(query, catalogue, store, viewer, maxrec)
+        with self._lock:
+            self._plans[key] = plan
+            while len(self._plans) > self.size:
+                self._plans.popitem(last=False)
+        return plan
+
+
+def plans_of(ctx: ServiceContext) -> PlanCache:
+    """The plan cache of a running service (created by :func:`tap.routes.startup`)."""
+    plans: PlanCache = ctx.extras[PLANS_KEY]
+    return plans
+
+
+def store_fault(exc: StoreError) -> ServiceFault:
+    """A backend failure as the fault a user sees."""
+    if isinstance(exc, QueryTimeout):
+        return TimeoutFault(str(exc), hint="Use the asynchronous endpoint (/tap/async) for long queries.")
+    return UsageFault(f"The query could not be evaluated: {exc}")
+
+
+def _translated_errors(batches: Iterator[pa.RecordBatch]) -> Iterator[pa.RecordBatch]:
+    """Re-raise store errors as service faults (their messages reach the user in-band too)."""
+    try:
+        yield from batches
+    except StoreError as exc:
+        raise store_fault(exc) from None
+    finally:
+        close = getattr(batches, "close", None)
+        if close is not None:
+            close()
+
+
+def run_batches(
+    plan: QueryPlan,
+    store: DuckDBStore,
+    *,
+    timeout: float | None,
+    on_cursor: Callable[[Any], object] | None = None,
+) -> Iterator[pa.RecordBatch]:
+    """The rows of a plan, as Arrow batches; nothing runs until the first one is asked for."""
+    if plan.maxrec == 0:  # metadata only (DALI 1.1 §3.3.2): the query need not run
+        return iter(())
+    batches = store.stream_sql(
+        plan.sql, plan.params, batch_size=BATCH_ROWS, timeout=timeout, uploads=plan.uploads or None,
+        on_cursor=on_cursor,
+    )
+    return _translated_errors(batches)
+
+
+def encode_result(
+    plan: QueryPlan,
+    request: QueryRequest,
+    batches: Iterator[pa.RecordBatch],
+    *,
+    datalink_url: str,
+) -> Iterator[bytes]:
+    """The result document in the requested format (TAP 1.1 §4, DALI 1.1 §5.4)."""
+    columns = list(plan.columns)
+    coosys, timesys, refs = systems_and_refs(columns)
+    infos = echo_infos(query=request.query, lang=request.lang, maxrec=request.maxrec, runid=request.runid)
+    return request.output.encode(
+        columns,
+        batches,
+        max_records=request.maxrec,
+        resource_infos=infos,
+        coosys=coosys,
+        timesys=timesys,
+        refs=refs,
+        extra_resources=datalink_descriptors(columns, datalink_url, coosys, timesys),
+        table_name="result",
+    )
+
+
+__all__ = [
+    "BATCH_ROWS",
+    "PLANS_KEY",
+    "PlanCache",
+    "QueryPlan",
+    "encode_result",
+    "plan_query",
+    "plans_of",
+    "run_batches",
+    "store_fault",
+]
