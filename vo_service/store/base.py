@@ -143,7 +143,7 @@ class Store(Protocol):
 
 def declared_tables(catalogue: Catalogue) -> list[TableMeta]:
     """Tables a backend must materialise (everything but TAP_SCHEMA and views)."""
-    return [t for t in catalogue.tables() if t.type == "table" and t.schema_name != "tap_schema"]
+    return [t for t in catalogue.tables() if t.type == "table" and t.schema_name.lower() != "tap_schema"]
 
 
 __all__ = [

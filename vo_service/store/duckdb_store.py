@@ -33,7 +33,10 @@ from vo_service.store.base import (
     declared_tables,
 )
 from vo_service.store.duckdb_functions import register_functions
+from vo_service.store.watchdog import Watchdog
 
+#: Interrupts queries past their execution-time limit (one thread for the process).
+_WATCHDOG = Watchdog()
 _GROUP_RE = re.compile(r"^[A-Za-z0-9_.-]{1,64}$")
 
 #: Columns a table has in storage but never shows through any protocol.
@@ -273,26 +276,27 @@ class DuckDBStore:
         uploads: dict[str, pa.Table] | None = None,
         on_cursor: Any = None,
     ) -> Iterator[pa.RecordBatch]:
-        cursor = self._conn.cursor()
-        timer: threading.Timer | None = None
-        timed_out = threading.Event()
-
-        def _interrupt() -> None:
-            timed_out.set()
-            cursor.interrupt()
-
-        if timeout is not None:
-            timer = threading.Timer(timeout, _interrupt)
-            timer.daemon = True
-        if on_cursor is not None:
-            on_cursor(cursor)
-
         def _generate() -> Iterator[pa.RecordBatch]:
+            cursor = self._conn.cursor()
+            timed_out = threading.Event()
+            handle: int | None = None
+
+            def _interrupt() -> None:
+                timed_out.set()
+                cursor.interrupt()
+
+            def _failure(exc: BaseException) -> StoreError:
+                if timed_out.is_set():
+                    return QueryTimeout(f"The query exceeded the execution time limit of {timeout:g} s")
+                return StoreError(_clean_duckdb_message(str(exc)))
+
             try:
+                if on_cursor is not None:
+                    on_cursor(cursor)
                 for name, table in (uploads or {}).items():
                     cursor.register(f"tap_upload_{name}", table)
-                if timer is not None:
-                    timer.start()
+                if timeout is not None:
+                    handle = _WATCHDOG.schedule(timeout, _interrupt)
                 reader = cursor.sql(sql, params=list(params)).to_arrow_reader(batch_size)
                 while True:
                     try:
@@ -300,17 +304,11 @@ class DuckDBStore:
                     except StopIteration:
                         break
                     yield batch
-            except (duckdb.InterruptException, RuntimeError) as exc:
-                if timed_out.is_set():
-                    raise QueryTimeout(f"The query exceeded the execution time limit of {timeout:g} s") from exc
-                raise StoreError(str(exc)) from exc
-            except duckdb.Error as exc:
-                if timed_out.is_set():
-                    raise QueryTimeout(f"The query exceeded the execution time limit of {timeout:g} s") from exc
-                raise StoreError(_clean_duckdb_message(str(exc))) from exc
+            except (duckdb.Error, RuntimeError) as exc:
+                raise _failure(exc) from exc
             finally:
-                if timer is not None:
-                    timer.cancel()
+                if handle is not None:
+                    _WATCHDOG.cancel(handle)
                 cursor.close()
 
         return _generate()
