@@ -1,8 +1,9 @@
 """One fault hierarchy for every DALI-family protocol (TAP, SCS, SSA, DataLink, SODA).
 
-Handlers and cores raise these; a single renderer (``vo_service.votable.errors.error_votable`` via ``vo_service.faults_render``) turns them into a
-DALI error document: a VOTable whose RESOURCE carries ``INFO name="QUERY_STATUS"
-value="ERROR"`` with the message, and the HTTP status DALI 1.1 §4.2 asks for.  UWS job
+Handlers and cores raise these; a single renderer (``vo_service.faults_render``, using
+``vo_service.votable.errors.error_votable``) turns them into a DALI error document: a
+VOTable whose RESOURCE carries ``INFO name="QUERY_STATUS" value="ERROR"`` with the
+message, and the HTTP status DALI 1.1 §4.2 asks for.  UWS job
 errors map from the same types (``usage`` → ``fatal`` job error with the message).
 """
 

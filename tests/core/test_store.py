@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from datetime import datetime
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pyarrow as pa
@@ -32,7 +33,7 @@ def store(tmp_path_factory: pytest.TempPathFactory) -> Iterator[DuckDBStore]:
     db.close()
 
 
-def _rows(store: DuckDBStore, query: Query, viewer: Viewer | None = None) -> list[dict[str, object]]:
+def _rows(store: DuckDBStore, query: Query, viewer: Viewer | None = None) -> list[dict[str, Any]]:
     batches = list(store.select(query, viewer or Viewer()))
     return pa.Table.from_batches(batches).to_pylist() if batches else []
 
