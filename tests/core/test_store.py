@@ -73,7 +73,7 @@ def test_structured_predicates(store: DuckDBStore) -> None:
 def test_point_lookup_by_id(store: DuckDBStore) -> None:
     rows = _rows(store, Query("corot.targets", ("ra", "dec", "run_code"), (Equals("corot_id", (102890318,)),)))
     assert "IRa01" in {r["run_code"] for r in rows}
-    assert abs(float(rows[0]["ra"]) - 102.07989) < 1e-6  # type: ignore[arg-type]
+    assert abs(float(rows[0]["ra"]) - 102.07989) < 1e-6
 
 
 def _lightcurve(product_id: str, group: str, release: datetime | None) -> dict[str, object]:
