@@ -1,20 +1,19 @@
 """ADQL 2.1 for the CoRoT TAP service: parse → annotate → translate, each stage pure.
 
-**Why our own grammar on lark.**  The parser is written from the BNF of ADQL 2.1
-(Appendix A of the recommendation) as a lark LALR(1) grammar (:mod:`tap.adql.grammar`).
-LALR gives linear-time parsing with positions for every token, so a typical query parses
-and translates in about a millisecond and every syntax error names its line, column and
-what was expected; the grammar is short enough to review against the standard line by
-line.  ``queryparser-python3`` (the translator behind Daiquiri) targets PostgreSQL with
-pg_sphere only (its MySQL output is no longer maintained), emits SQL text with the query's
-literals inlined rather than bound, and leaves name validation to the caller.
-``sqlglot`` parses "SQL in general": it accepts dialect syntax that is not ADQL (and would
-have to be fenced off construct by construct to keep DDL, table functions and arbitrary
-backend functions unreachable), knows nothing of ADQL geometry or its reserved words, and
-gives no handle on the spatial rewrites (HEALPix index ranges, crossmatch bands) this
-service relies on.  An own grammar
-accepts exactly ADQL, so the translator can be an allow-list: whatever it does not know,
-it cannot emit.
+**Why our own grammar on lark.** The parser is written from the BNF of ADQL 2.1 (Appendix A
+of the recommendation) as a lark LALR(1) grammar (:mod:`tap.adql.grammar`). LALR gives
+linear-time parsing with positions for every token, so a typical query parses, validates and
+translates in a couple of milliseconds and every syntax error names its line, column and
+what was expected; the grammar is short enough to review against the standard line by line.
+``queryparser-python3`` (the translator behind Daiquiri) targets PostgreSQL with pg_sphere
+only (its MySQL output is no longer maintained), emits SQL text with the query's literals
+inlined rather than bound, and leaves name validation to the caller. ``sqlglot`` parses "SQL
+in general": it accepts dialect syntax that is not ADQL (and would have to be fenced off
+construct by construct to keep DDL, table functions and arbitrary backend functions
+unreachable), knows nothing of ADQL geometry or its reserved words, and gives no handle on
+the spatial rewrites (HEALPix index ranges, crossmatch bands) this service relies on. An own
+grammar accepts exactly ADQL, so the translator can be an allow-list: whatever it does not
+know, it cannot emit.
 
 Stages:
 

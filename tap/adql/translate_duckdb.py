@@ -15,6 +15,7 @@ as a range (IE) join instead of a nested loop.
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Callable, Sequence
 from typing import Any, cast
@@ -26,7 +27,7 @@ from tap.adql.errors import AdqlError
 from tap.adql.geometry import ConstantShape, constant_number, split_coordsys
 from vo_service.metadata import TableMeta
 from vo_service.spatial import HPX_COLUMN, cone_ranges, polygon_ranges
-from vo_service.store.duckdb_functions import box_polygon
+from vo_service.store.duckdb_functions import GeometryError, box_polygon, polygon_contains
 
 RelationSql = Callable[[TableMeta], str]
 
@@ -583,6 +584,8 @@ class _Translator:
         if spatial is None or constant is None:
             return exact
         values = constant.values
+        if not _valid_positions(values) or not _small_polygon(values):
+            return exact  # the exact test decides (NULL for polygons it cannot handle)
         try:
             ranges = polygon_ranges(list(values[0::2]), list(values[1::2]))
         except (ValueError, RuntimeError, TypeError):
@@ -591,8 +594,8 @@ class _Translator:
 
     def cone_ranges(self, alias: str, circle: Sequence[float]) -> str:
         ra, dec, radius = circle[:3]
-        if not radius >= 0:
-            return ""
+        if not (_valid_positions((ra, dec)) and math.isfinite(radius) and radius >= 0):
+            return ""  # no pruning: the exact test alone decides
         try:
             ranges = cone_ranges(ra, dec, radius + _RANGE_PAD)
         except (ValueError, RuntimeError, TypeError):
@@ -702,6 +705,19 @@ class _Translator:
         if isinstance(right, n.FunctionCall) and right.name == "distance" and op in (">", ">="):
             return self.distance_limit(right, "<" if op == ">" else "<=", left, positive)
         return f"({self.expression(left)} {op} {self.expression(right)})"
+
+
+def _valid_positions(values: Sequence[float]) -> bool:
+    """Finite (ra, dec) pairs with |dec| <= 90: the HEALPix helpers accept only those."""
+    return all(math.isfinite(v) for v in values) and all(-90.0 <= d <= 90.0 for d in values[1::2])
+
+
+def _small_polygon(values: Sequence[float]) -> bool:
+    try:
+        polygon_contains(list(values), [values[0]], [values[1]])
+    except GeometryError:
+        return False
+    return True
 
 
 def _point_value(t: _Translator, call: n.FunctionCall) -> str:

@@ -364,3 +364,29 @@ def test_region_columns_refuse_unsupported_functions(archive: Archive) -> None:
         annotate(parse("SELECT AREA(s_region) FROM TAP_UPLOAD.r"), catalogue)
     with pytest.raises(AdqlError, match="must be a POINT"):
         annotate(parse("SELECT DISTANCE(s_region, POINT(1, 2)) FROM TAP_UPLOAD.r"), catalogue)
+
+
+@pytest.mark.parametrize(
+    ("ra", "dec", "radius"),
+    [
+        ("10", "95", "10"),
+        ("370", "5", "2"),
+        ("-10", "5", "2"),
+        ("0", "-90", "5"),
+        ("1e308 * 10", "0", "1"),
+        ("100", "0", "1e308 * 10"),
+        ("100", "0", "-1"),
+        ("100", "0", "0"),
+        ("0", "88", "200"),
+    ],
+)
+def test_odd_constants_give_the_unpruned_answer(run_adql: Runner, ra: str, dec: str, radius: str) -> None:
+    form = "SELECT corot_id FROM {t} WHERE 1 = CONTAINS(POINT(ra, dec), CIRCLE({ra}, {dec}, {r}))"
+    indexed = run_adql(form.format(t="corot.targets", ra=ra, dec=dec, r=radius))
+    unindexed = run_adql(form.format(t="(SELECT * FROM corot.targets) AS s", ra=ra, dec=dec, r=radius))
+    assert ids(indexed) == ids(unindexed)
+    polygon = f"POLYGON({ra}, {dec}, {ra} + 1, {dec}, {ra}, {dec} + {radius})"
+    form = "SELECT corot_id FROM {t} WHERE 1 = CONTAINS(POINT(ra, dec), {p})"
+    indexed = run_adql(form.format(t="corot.targets", p=polygon))
+    unindexed = run_adql(form.format(t="(SELECT * FROM corot.targets) AS s", p=polygon))
+    assert ids(indexed) == ids(unindexed)

@@ -18,11 +18,12 @@ confused with a DuckDB built-in; the translator is the only caller.
 from __future__ import annotations
 
 import contextlib
+import functools
 import itertools
 import math
 import re
 from collections.abc import Callable, Sequence
-from typing import Any
+from typing import Any, TypeVar
 
 import duckdb
 import numpy as np
@@ -45,7 +46,22 @@ class GeometryError(ValueError):
     """A geometry the functions here cannot handle (e.g. a polygon beyond a hemisphere)."""
 
 
+_F = TypeVar("_F", bound=Callable[..., Any])
+
+
+def _quiet(function: _F) -> _F:
+    """Run with numpy floating-point warnings off: NaN/inf inputs give NaN/NULL results."""
+
+    @functools.wraps(function)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        with np.errstate(all="ignore"):
+            return function(*args, **kwargs)
+
+    return wrapper  # type: ignore[return-value]
+
+
 # -- vector helpers --------------------------------------------------------------------------
+@_quiet
 def unit_vectors(ra: npt.ArrayLike, dec: npt.ArrayLike) -> FloatArray:
     """Cartesian unit vectors (..., 3) of positions in degrees."""
     ra_r = np.radians(np.asarray(ra, dtype=np.float64))
@@ -54,6 +70,7 @@ def unit_vectors(ra: npt.ArrayLike, dec: npt.ArrayLike) -> FloatArray:
     return np.stack([cos_dec * np.cos(ra_r), cos_dec * np.sin(ra_r), np.sin(dec_r)], axis=-1)
 
 
+@_quiet
 def to_radec(vectors: FloatArray) -> tuple[FloatArray, FloatArray]:
     """Positions in degrees (ra in [0, 360)) of (..., 3) vectors (need not be normalised)."""
     x, y, z = vectors[..., 0], vectors[..., 1], vectors[..., 2]
@@ -68,6 +85,7 @@ def _normalise(vectors: FloatArray) -> FloatArray:
         return np.asarray(vectors / norm, dtype=np.float64)
 
 
+@_quiet
 def angular_separation(a: FloatArray, b: FloatArray) -> FloatArray:
     """Great-circle distance in radians between unit vectors (stable at all separations)."""
     cross = np.linalg.norm(np.cross(a, b), axis=-1)
@@ -106,6 +124,7 @@ def _polygon_centres(vertices: FloatArray) -> FloatArray:
     return centre
 
 
+@_quiet
 def points_in_polygons(vertices: FloatArray, points: FloatArray) -> BoolArray:
     """Whether points (M, 3) lie in, or on the edge of, polygons (M or 1, K, 3).
 
@@ -141,6 +160,7 @@ def points_in_polygons(vertices: FloatArray, points: FloatArray) -> BoolArray:
     return np.asarray(result, dtype=bool)
 
 
+@_quiet
 def polygon_contains(flat: Sequence[float], ra: npt.ArrayLike, dec: npt.ArrayLike) -> BoolArray:
     """Whether positions (degrees) are inside one polygon given as ``[ra1, dec1, ...]``."""
     vertices = polygon_vertices(flat)
@@ -150,6 +170,7 @@ def polygon_contains(flat: Sequence[float], ra: npt.ArrayLike, dec: npt.ArrayLik
     return points_in_polygons(vertices[None], points)
 
 
+@_quiet
 def box_polygon(ra: npt.ArrayLike, dec: npt.ArrayLike, width: npt.ArrayLike, height: npt.ArrayLike) -> FloatArray:
     """Corners of ADQL BOXes (ADQL 2.1 §4.2.4) as (N, 8) ``[ra1, dec1, ... ra4, dec4]``.
 
@@ -186,6 +207,7 @@ def box_polygon(ra: npt.ArrayLike, dec: npt.ArrayLike, width: npt.ArrayLike, hei
     return out
 
 
+@_quiet
 def polygon_area(flat: Sequence[float]) -> float:
     """Area in square degrees of a spherical polygon (Van Oosterom & Strackee fan sum)."""
     vertices = polygon_vertices(flat)
@@ -200,6 +222,7 @@ def polygon_area(flat: Sequence[float]) -> float:
     return area * (180.0 / math.pi) ** 2
 
 
+@_quiet
 def polygon_centroid(flat: Sequence[float]) -> tuple[float, float]:
     """Centroid (ra, dec) of a spherical polygon: area-weighted mean of its fan triangles."""
     vertices = polygon_vertices(flat)
@@ -267,6 +290,7 @@ def _check_polygon(vertices: FloatArray) -> None:
         raise GeometryError("polygons must be smaller than a hemisphere")
 
 
+@_quiet
 def geometry_relation(relation: str, kind_a: str, a: Sequence[float], kind_b: str, b: Sequence[float]) -> bool:
     """ADQL CONTAINS(a, b) (``relation='contains'``) or INTERSECTS(a, b) for any two shapes.
 
@@ -397,6 +421,7 @@ def has_word(haystack: str, needle: str) -> bool:
     return bool(wanted) and all(word in words for word in wanted)
 
 
+@_quiet
 def histogram(values: npt.ArrayLike, lower: float, upper: float, nbins: int) -> list[int]:
     """ivo_histogram: underflow, ``nbins`` equal bins over [lower, upper), overflow (NULL is underflow)."""
     data = np.asarray(values, dtype=np.float64)
@@ -450,6 +475,7 @@ def _per_row(compute: Callable[..., Any], result_type: pa.DataType, *columns: An
     return pa.array(out, type=result_type)
 
 
+@_quiet
 def _udf_polygon_contains(polygons: Any, ra: Any, dec: Any) -> pa.Array:
     flat_lists = _lists(polygons)
     ra_values, dec_values = _floats(ra), _floats(dec)
@@ -473,6 +499,7 @@ def _udf_polygon_contains(polygons: Any, ra: Any, dec: Any) -> pa.Array:
     return pa.array(result, mask=mask)
 
 
+@_quiet
 def _udf_box(ra: Any, dec: Any, width: Any, height: Any) -> pa.Array:
     corners = box_polygon(_floats(ra), _floats(dec), _floats(width), _floats(height))
     mask = _nulls(ra, dec, width, height)
@@ -491,14 +518,17 @@ def _udf_relation(relation: str) -> Callable[..., pa.Array]:
     return apply
 
 
+@_quiet
 def _udf_polygon_area(polygons: Any) -> pa.Array:
     return _per_row(polygon_area, pa.float64(), polygons)
 
 
+@_quiet
 def _udf_polygon_centroid(polygons: Any) -> pa.Array:
     return _per_row(lambda p: list(polygon_centroid(p)), pa.list_(pa.float64()), polygons)
 
 
+@_quiet
 def _udf_healpix_index(order: Any, ra: Any, dec: Any) -> pa.Array:
     orders = _integers(order)
     ra_values, dec_values = _floats(ra), _floats(dec)
@@ -514,6 +544,7 @@ def _udf_healpix_index(order: Any, ra: Any, dec: Any) -> pa.Array:
     return pa.array(result, mask=bad)
 
 
+@_quiet
 def _udf_healpix_center(order: Any, index: Any) -> pa.Array:
     orders = _integers(order)
     indices = _integers(index)
@@ -552,6 +583,7 @@ def _udf_hasword(haystack: Any, needle: Any) -> pa.Array:
     return _per_row(lambda h, w: int(has_word(h, w)), pa.int32(), haystack, needle)
 
 
+@_quiet
 def _udf_histogram(values: Any, lower: Any, upper: Any, nbins: Any) -> pa.Array:
     out: list[list[int] | None] = []
     for row, low, high, bins in zip(
