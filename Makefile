@@ -12,6 +12,7 @@ $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -e '.[test]'
+	$(BIN)/python -m hips.viewer --if-absent || echo "note: Aladin Lite not fetched (needs npm); the sky view is disabled"
 	touch $(STAMP)
 
 setup: $(STAMP)
@@ -23,7 +24,7 @@ serve: $(STAMP)
 system-deps:
 	bash scripts/install-system-deps
 
-test: $(STAMP) system-deps
+test: system-deps $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/mypy
 	$(BIN)/python -m pytest

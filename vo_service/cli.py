@@ -29,6 +29,7 @@ def _open_store(settings: Settings) -> DuckDBStore:
 
 def cmd_demo(args: argparse.Namespace) -> int:
     """Generate the demo archive into the data directory and ingest it."""
+    from hips.build import build_all
     from vo_service.archive.generator import DemoSize, generate, proprietary_products
     from vo_service.archive.ingest import AccessPolicy, ingest
 
@@ -61,7 +62,13 @@ def cmd_demo(args: argparse.Namespace) -> int:
           f"in {report.seconds + coi.seconds:.1f} s")
     for path, reason in report.failures + coi.failures:
         print(f"  skipped {path}: {reason}", file=sys.stderr)
-    return 0 if report.ok and coi.ok else 1
+    store = _open_store(settings)
+    try:
+        hips_reports = build_all(settings, store, progress=not args.quiet, log=print)
+    finally:
+        store.close()
+    hips_ok = all(not r.skipped for r in hips_reports)
+    return 0 if report.ok and coi.ok and hips_ok else 1
 
 
 def cmd_ingest(args: argparse.Namespace) -> int:
@@ -99,6 +106,13 @@ def cmd_serve(args: argparse.Namespace) -> int:
     return 0
 
 
+def add_hips_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+    """``corot-vo hips build|check|install-viewer``, declared by the hips package."""
+    from hips.cli import add_hips_parser as add
+
+    add(sub)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="corot-vo", description=__doc__)
     parser.add_argument("--config", help="TOML settings file (also COROT_VO_CONFIG)")
@@ -123,6 +137,7 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--host", default="127.0.0.1")
     serve.add_argument("--port", type=int, default=8000)
     serve.set_defaults(func=cmd_serve)
+    add_hips_parser(sub)
     return parser
 
 

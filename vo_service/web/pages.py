@@ -46,6 +46,7 @@ async def landing(request: Request) -> Response:
         services=services,
         summary=collection_summary(request),
         version=__version__,
+        aladin_available=bool(ctx.extras.get("sky_view")),
     )
     return HTMLResponse(html)
 
