@@ -1,0 +1,248 @@
+"""Latency and throughput of the cone search, SSA, light-curve downloads and previews.
+
+    python benchmarks/bench_scs_ssa.py [--rows 1000000] [--seconds 5] [--clients 8]
+
+Builds a temporary archive: a scaled-up observation log of ``--rows`` rows (the real
+catalogue tiled with fresh IDs and jittered positions, :mod:`vo_service.archive.scale`), a
+small demo set of N2 light curves, and one asteroseismology light curve of about 100 000
+points.  It serves them with uvicorn on 127.0.0.1 (access log at INFO into /dev/null, as in
+production minus the disk) and prints:
+
+- SCS, 0.1 degree cones at random targets: median and p95 latency of single requests, and
+  requests per second with ``--clients`` concurrent clients (targets: < 5 ms, > 250 req/s);
+- the same cone search without HTTP (the service core only), to show the HTTP share;
+- SSA queryData (POS + SIZE) latency (target < 10 ms);
+- the 100k-point light curve as a VOTable time series (target < 100 ms);
+- a PNG preview, cold (rendered) and cached.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import socket
+import statistics
+import tempfile
+import threading
+import time
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import httpx
+import numpy as np
+import numpy.typing as npt
+import pyarrow.parquet as pq
+import uvicorn
+
+from cone.service import ConeService
+from vo_service.access import Viewer
+from vo_service.app import create_app
+from vo_service.archive.generator import DemoSize, generate
+from vo_service.archive.ingest import ingest
+from vo_service.archive.lcsim import LightCurveSpec, simulate
+from vo_service.archive.n2fits import write_n2
+from vo_service.archive.scale import scaled_targets
+from vo_service.logging_setup import configure_logging
+from vo_service.metadata import load_catalogue
+from vo_service.settings import Settings
+from vo_service.store.duckdb_store import DuckDBStore
+from vo_service.store.factory import open_store
+
+CONE_RADIUS = 0.1
+
+
+def build_archive(root: Path, rows: int) -> tuple[Settings, str]:
+    """The benchmark archive; returns its settings and the id of the 100k-point product."""
+    settings = Settings(data_dir=root / "data")
+    started = time.perf_counter()
+    generated = generate(root / "incoming", DemoSize(fraction=0.02, lightcurves_per_run=1, astero_per_short_run=0),
+                         progress=False)
+    start = datetime(2010, 3, 5, 0, 15, 25, tzinfo=UTC)
+    spec = LightCurveSpec(corot_id=1615, run_code="SRa03", product_type="AN2_STAR", hlfccdid="A1L", win_id=1,
+                          ra=101.64, dec=-1.32, vmag=8.3, teff=6500.0, star_name="HD 49933",
+                          t_start=start, t_end=start + timedelta(seconds=32 * 100_000), cadence_s=32, seed=11)
+    big = root / "incoming" / f"{spec.file_name}.fits"
+    write_n2(big, spec, simulate(spec))
+    catalogue_path = root / "incoming" / "corot_targets_scaled.parquet"
+    writer = None
+    for chunk in scaled_targets(rows):
+        if writer is None:
+            writer = pq.ParquetWriter(catalogue_path, chunk.schema)
+        writer.write_table(chunk)
+    assert writer is not None
+    writer.close()
+    store = DuckDBStore(settings.database_path, load_catalogue())
+    try:
+        report = ingest(store, settings.products_dir,
+                        [catalogue_path, generated.catalogue_files[1], *generated.product_files, big], progress=False)
+        assert report.ok, report.failures
+    finally:
+        store.close()
+    print(f"archive: {rows:,} catalogue rows, {len(generated.product_files) + 1} light curves, "
+          f"built in {time.perf_counter() - started:.1f} s")
+    return settings, spec.file_name.removesuffix(".fits")
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def serve(settings: Settings) -> tuple[str, uvicorn.Server, threading.Thread]:
+    port = _free_port()
+    base = f"http://127.0.0.1:{port}"
+    live = settings.model_copy(update={"base_url": base})
+    server = uvicorn.Server(uvicorn.Config(create_app(live), host="127.0.0.1", port=port, log_config=None,
+                                           access_log=False))
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    for _ in range(300):
+        try:
+            if httpx.get(f"{base}/health", timeout=1).status_code == 200:
+                break
+        except httpx.HTTPError:
+            time.sleep(0.1)
+    return base, server, thread
+
+
+def timings(call: Callable[[], object], repeats: int) -> list[float]:
+    out = []
+    for _ in range(repeats):
+        started = time.perf_counter()
+        call()
+        out.append((time.perf_counter() - started) * 1000)
+    return out
+
+
+def report(label: str, values: list[float], target: str = "") -> None:
+    ordered = sorted(values)
+    p95 = ordered[min(len(ordered) - 1, int(0.95 * len(ordered)))]
+    print(f"{label:<46} median {statistics.median(values):7.2f} ms   p95 {p95:7.2f} ms   n={len(values)}"
+          + (f"   (target {target})" if target else ""))
+
+
+def cone_positions(settings: Settings, count: int, seed: int = 1) -> npt.NDArray[np.float64]:
+    store = open_store(settings)
+    try:
+        sample = store.fetch_table('SELECT ra, dec FROM "corot"."targets" USING SAMPLE 2000 ROWS')
+    finally:
+        store.close()
+    rng = np.random.default_rng(seed)
+    chosen = rng.integers(0, sample.num_rows, count)
+    positions = np.column_stack([sample.column("ra").to_numpy(), sample.column("dec").to_numpy()])
+    return positions[chosen]
+
+
+def bench_scs(base: str, positions: npt.NDArray[np.float64], seconds: float, clients: int) -> None:
+    url = f"{base}/scs/scs.xml"
+    with httpx.Client(timeout=30) as client:
+        rows = []
+
+        def one(index: int) -> None:
+            ra, dec = positions[index % len(positions)]
+            response = client.get(url, params={"RA": f"{ra:.6f}", "DEC": f"{dec:.6f}", "SR": CONE_RADIUS})
+            rows.append(response.content.count(b"<TR>"))
+
+        for index in range(30):
+            one(index)
+        counter = iter(range(10**9))
+        values = timings(lambda: one(next(counter)), 300)
+    report(f"SCS {CONE_RADIUS} deg, single client", values, "< 5 ms")
+    print(f"{'':<46} rows per cone: median {statistics.median(rows):.0f}, max {max(rows)}")
+
+    stop = time.perf_counter() + seconds
+    done = [0] * clients
+
+    def worker(slot: int) -> None:
+        with httpx.Client(timeout=30) as session:
+            index = slot * 7919
+            while time.perf_counter() < stop:
+                ra, dec = positions[index % len(positions)]
+                session.get(url, params={"RA": f"{ra:.6f}", "DEC": f"{dec:.6f}", "SR": CONE_RADIUS})
+                done[slot] += 1
+                index += 1
+
+    started = time.perf_counter()
+    with ThreadPoolExecutor(clients) as pool:
+        list(pool.map(worker, range(clients)))
+    elapsed = time.perf_counter() - started
+    print(f"{f'SCS {CONE_RADIUS} deg, {clients} concurrent clients':<46} {sum(done) / elapsed:7.0f} req/s"
+          f"   ({sum(done)} requests in {elapsed:.1f} s, target > 250 req/s)")
+
+
+def bench_scs_core(settings: Settings, positions: npt.NDArray[np.float64]) -> None:
+    """The cone search without HTTP: parameters, store query, VOTable encoding."""
+    store = open_store(settings)
+    try:
+        service = ConeService.build(settings, store.catalogue, store)
+        viewer = Viewer()
+        counter = iter(range(10**9))
+
+        def one() -> None:
+            ra, dec = positions[next(counter) % len(positions)]
+            chunks, _ = service.respond(store, viewer, "targets",
+                                        {"RA": [f"{ra:.6f}"], "DEC": [f"{dec:.6f}"], "SR": [str(CONE_RADIUS)]})
+            b"".join(chunks)
+
+        timings(one, 20)
+        report(f"SCS {CONE_RADIUS} deg, service core (no HTTP)", timings(one, 300))
+    finally:
+        store.close()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--rows", type=int, default=1_000_000, help="rows of the scaled observation log")
+    parser.add_argument("--seconds", type=float, default=5.0, help="duration of the throughput run")
+    parser.add_argument("--clients", type=int, default=8, help="concurrent clients of the throughput run")
+    args = parser.parse_args()
+    configure_logging("INFO", json=True)
+    for handler in logging.getLogger().handlers:
+        if isinstance(handler, logging.StreamHandler):
+            handler.setStream(open(os.devnull, "w"))  # noqa: SIM115 - kept open for the whole run
+
+    with tempfile.TemporaryDirectory(prefix="bench-scs-ssa-") as tmp:
+        settings, big_product = build_archive(Path(tmp), args.rows)
+        positions = cone_positions(settings, 1000)
+        base, server, thread = serve(settings)
+        try:
+            bench_scs(base, positions, args.seconds, args.clients)
+            with httpx.Client(timeout=60) as client:
+                def ssa() -> None:
+                    ra, dec = positions[int(time.perf_counter_ns()) % len(positions)]
+                    client.get(f"{base}/ssa/ssap.xml", params={"REQUEST": "queryData", "POS": f"{ra:.5f},{dec:.5f}",
+                                                               "SIZE": "0.5"}).raise_for_status()
+
+                timings(ssa, 10)
+                report("SSA queryData POS+SIZE (0.5 deg)", timings(ssa, 100), "< 10 ms")
+
+                def series() -> None:
+                    response = client.get(f"{base}/ssa/products/{big_product}.vot")
+                    response.raise_for_status()
+
+                timings(series, 2)
+                points = client.get(f"{base}/ssa/products/{big_product}.csv").text.count("\n") - 1
+                report(f"light curve as VOTable ({points:,} points)", timings(series, 15), "< 100 ms")
+
+                preview_dir = settings.cache_dir / "ssa-previews"
+
+                def cold() -> None:
+                    for cached in preview_dir.glob(f"{big_product}-*.png"):
+                        cached.unlink()
+                    client.get(f"{base}/ssa/preview/{big_product}.png").raise_for_status()
+
+                report("PNG preview, cold (100k points)", timings(cold, 5))
+                report("PNG preview, cached", timings(
+                    lambda: client.get(f"{base}/ssa/preview/{big_product}.png").raise_for_status(), 50))
+        finally:
+            server.should_exit = True
+            thread.join(timeout=10)
+        bench_scs_core(settings, positions)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,134 @@
+"""VOSI capabilities and availability of the cone-search service (VOSI 1.1, SCS 1.03 §3).
+
+Each endpoint is one ``cs:ConeSearch`` capability (SimpleDALRegExt 1.1, ConeSearch schema
+v1.0) carrying the resource-profile items maxSR, maxRecords, verbosity and a testQuery;
+its interface is a ``vs:ParamHTTP`` with the SCS parameters.  The availability document is
+the VOSI one from vo-models.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from lxml import etree
+from vo_models.vosi.availability.models import Availability
+
+from cone.profile import CatalogueSpec
+
+VOSI_CAPABILITIES_NS = "http://www.ivoa.net/xml/VOSICapabilities/v1.0"
+VODATASERVICE_NS = "http://www.ivoa.net/xml/VODataService/v1.1"
+VORESOURCE_NS = "http://www.ivoa.net/xml/VOResource/v1.0"
+XSI_NS = "http://www.w3.org/2001/XMLSchema-instance"
+CONESEARCH_NS = "http://www.ivoa.net/xml/ConeSearch/v1.0"
+CONESEARCH_STANDARD_ID = "ivo://ivoa.net/std/ConeSearch"
+_XSI_TYPE = f"{{{XSI_NS}}}type"
+
+
+@dataclass(frozen=True)
+class InterfaceParam:
+    """One ``vs:InputParam`` of a ParamHTTP interface (VODataService 1.1 §3.5)."""
+
+    name: str
+    description: str
+    datatype: str  # vs:SimpleDataType: integer, real, boolean, char, string
+    use: str = "optional"
+    unit: str | None = None
+    ucd: str | None = None
+
+
+SCS_PARAMS: tuple[InterfaceParam, ...] = (
+    InterfaceParam("RA", "Right ascension (ICRS) of the cone centre, decimal degrees [0, 360].", "real",
+                   "required", "deg", "pos.eq.ra"),
+    InterfaceParam("DEC", "Declination (ICRS) of the cone centre, decimal degrees [-90, 90].", "real",
+                   "required", "deg", "pos.eq.dec"),
+    InterfaceParam("SR", "Radius of the cone, decimal degrees; 0 returns the columns only.", "real",
+                   "required", "deg", "phys.angSize"),
+    InterfaceParam("VERB", "Verbosity: 1 (fewest columns), 2 (default) or 3 (all columns).", "integer"),
+    InterfaceParam("MAXREC", "Maximum number of records to return; 0 returns the columns only.", "integer"),
+    InterfaceParam("RESPONSEFORMAT", "VOTable (votable, text/xml, application/x-votable+xml, with "
+                   "serialization=tabledata|binary|binary2).", "string"),
+)
+
+
+def _sub(parent: Any, tag: str, text: str | None = None, **attrib: str) -> Any:
+    element = etree.SubElement(parent, tag, attrib)
+    if text is not None:
+        element.text = text
+    return element
+
+
+def _vosi_capability(parent: Any, standard_id: str, url: str) -> None:
+    capability = _sub(parent, "capability", standardID=standard_id)
+    interface = _sub(capability, "interface")
+    interface.set(_XSI_TYPE, "vs:ParamHTTP")
+    _sub(interface, "accessURL", url, use="full")
+
+
+def _param_http(parent: Any, base_url: str, params: Sequence[InterfaceParam], result_type: str) -> None:
+    interface = _sub(parent, "interface", role="std")
+    interface.set(_XSI_TYPE, "vs:ParamHTTP")
+    _sub(interface, "accessURL", base_url, use="base")
+    _sub(interface, "queryType", "GET")
+    _sub(interface, "queryType", "POST")
+    _sub(interface, "resultType", result_type)
+    for spec in params:
+        param = _sub(interface, "param", use=spec.use, std="true")
+        _sub(param, "name", spec.name)
+        _sub(param, "description", spec.description)
+        if spec.unit:
+            _sub(param, "unit", spec.unit)
+        if spec.ucd:
+            _sub(param, "ucd", spec.ucd)
+        _sub(param, "dataType", spec.datatype)
+
+
+@dataclass(frozen=True)
+class ConeCapability:
+    """What the capability of one endpoint says."""
+
+    spec: CatalogueSpec
+    access_url: str
+    max_sr: float
+    max_records: int
+
+
+def capabilities_document(service_url: str, cones: Sequence[ConeCapability]) -> bytes:
+    """The VOSI capabilities of the cone-search service rooted at ``service_url``."""
+    nsmap = {"vosi": VOSI_CAPABILITIES_NS, "xsi": XSI_NS, "vs": VODATASERVICE_NS, "vr": VORESOURCE_NS,
+             "cs": CONESEARCH_NS}
+    root = etree.Element(f"{{{VOSI_CAPABILITIES_NS}}}capabilities", nsmap=nsmap)
+    _vosi_capability(root, "ivo://ivoa.net/std/VOSI#capabilities", f"{service_url}/capabilities")
+    _vosi_capability(root, "ivo://ivoa.net/std/VOSI#availability", f"{service_url}/availability")
+    for cone in cones:
+        capability = _sub(root, "capability", standardID=CONESEARCH_STANDARD_ID)
+        capability.set(_XSI_TYPE, "cs:ConeSearch")
+        _sub(capability, "description", f"{cone.spec.title}: {cone.spec.description}")
+        _param_http(capability, f"{cone.access_url}?", SCS_PARAMS, "text/xml")
+        _sub(capability, "maxSR", f"{cone.max_sr:g}")
+        _sub(capability, "maxRecords", str(cone.max_records))
+        _sub(capability, "verbosity", "true")
+        test = _sub(capability, "testQuery")
+        _sub(test, "ra", repr(cone.spec.test_query.ra))
+        _sub(test, "dec", repr(cone.spec.test_query.dec))
+        _sub(test, "sr", repr(cone.spec.test_query.sr))
+    return bytes(etree.tostring(root, xml_declaration=True, encoding="UTF-8", pretty_print=True))
+
+
+def availability_document(available: bool, up_since: datetime, note: str) -> bytes:
+    """VOSI availability (VOSI 1.1 §3.2)."""
+    document = Availability(available=available, up_since=up_since.astimezone(UTC), note=[note])
+    xml = document.to_xml(encoding="UTF-8", xml_declaration=True)
+    return xml if isinstance(xml, bytes) else xml.encode("utf-8")
+
+
+__all__ = [
+    "CONESEARCH_STANDARD_ID",
+    "SCS_PARAMS",
+    "ConeCapability",
+    "InterfaceParam",
+    "availability_document",
+    "capabilities_document",
+]

@@ -1,0 +1,136 @@
+"""HTTP endpoints of the cone search, mounted at ``/scs``.
+
+- ``/scs/scs.xml`` and ``/scs/targets``: the whole observation log; ``/scs/exo`` and
+  ``/scs/astero``: one channel each (GET and POST, SCS 1.03 §2 and SCS 1.1);
+- ``/scs/capabilities`` and ``/scs/availability``: VOSI 1.1.
+
+Errors of a search are SCS error documents with HTTP 200 (SCS 1.03 §2 item 3), never DALI
+faults.  Small responses are built in one worker-thread call; large ones stream.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable, Iterator, Mapping, Sequence
+from datetime import UTC, datetime
+from itertools import chain
+
+from starlette.concurrency import run_in_threadpool
+from starlette.requests import Request
+from starlette.responses import Response, StreamingResponse
+from starlette.routing import BaseRoute, Route
+
+from cone.capabilities import CONESEARCH_STANDARD_ID, availability_document
+from cone.profile import load_profile
+from cone.service import ConeService, endpoint_url
+from vo_service.access import Viewer
+from vo_service.context import ServiceContext, get_context, get_viewer
+from vo_service.faults import ServiceFault
+from vo_service.services import ServiceLink
+from vo_service.settings import Settings
+from vo_service.store.base import Store, StoreError
+from vo_service.votable.errors import scs_error_votable
+
+log = logging.getLogger(__name__)
+
+EXTRA_KEY = "cone"
+#: Responses up to this size are sent whole; bigger ones stream.
+BUFFERED_BYTES = 512 * 1024
+XML_MEDIA_TYPE = "text/xml"
+
+
+async def request_params(request: Request) -> dict[str, list[str]]:
+    """GET and POST parameters with upper-cased names (parameter names are case-insensitive,
+    DALI 1.1 §3.1; values are kept as sent)."""
+    params: dict[str, list[str]] = {}
+    for key, value in request.query_params.multi_items():
+        params.setdefault(key.upper(), []).append(value)
+    if request.method == "POST":
+        form = await request.form()
+        for key, item in form.multi_items():
+            if isinstance(item, str):
+                params.setdefault(key.upper(), []).append(item)
+    return params
+
+
+def _service(ctx: ServiceContext) -> ConeService:
+    service = ctx.extras.get(EXTRA_KEY)
+    if not isinstance(service, ConeService):
+        service = ConeService.build(ctx.settings, ctx.catalogue, ctx.store)
+        ctx.extras[EXTRA_KEY] = service
+    return service
+
+
+def _answer(service: ConeService, store: Store, viewer: Viewer, catalogue: str,
+            params: Mapping[str, Sequence[str]]) -> Response:
+    """Run the search up to its first rows (in a worker thread) and build the response."""
+    chunks, media_type = service.respond(store, viewer, catalogue, params)
+    buffered: list[bytes] = []
+    size = 0
+    try:
+        for chunk in chunks:
+            buffered.append(chunk)
+            size += len(chunk)
+            if size > BUFFERED_BYTES:
+                break
+        else:
+            return Response(b"".join(buffered), media_type=media_type)
+    except (StoreError, ServiceFault) as exc:
+        return Response(scs_error_votable(f"The search failed: {exc}"), media_type=XML_MEDIA_TYPE)
+    except Exception:
+        log.exception("cone search failed")
+        return Response(scs_error_votable("Internal error while searching; it has been logged."),
+                        media_type=XML_MEDIA_TYPE)
+    rest: Iterator[bytes] = chain(buffered, chunks)
+    return StreamingResponse(rest, media_type=media_type)
+
+
+def _search(catalogue: str) -> Callable[[Request], Awaitable[Response]]:
+    async def search(request: Request) -> Response:
+        ctx = get_context(request)
+        params = await request_params(request)
+        return await run_in_threadpool(_answer, _service(ctx), ctx.store, get_viewer(request), catalogue, params)
+
+    search.__name__ = f"scs_{catalogue}"
+    return search
+
+
+async def capabilities(request: Request) -> Response:
+    return Response(_service(get_context(request)).capabilities, media_type=XML_MEDIA_TYPE)
+
+
+async def availability(request: Request) -> Response:
+    ctx = get_context(request)
+    try:
+        ctx.store.count("corot.targets")
+        available, note = True, "The cone-search service is accepting queries."
+    except StoreError as exc:
+        available, note = False, f"The archive database is unavailable: {exc}"
+    body = availability_document(available, datetime.fromtimestamp(ctx.started_at, UTC), note)
+    return Response(body, media_type=XML_MEDIA_TYPE)
+
+
+def routes() -> list[BaseRoute]:
+    """One route per endpoint path of ``resources/scs/scs.toml``, plus VOSI."""
+    profile = load_profile()
+    found: list[BaseRoute] = []
+    for spec in profile.catalogues:
+        for path in spec.paths:
+            found.append(Route(f"/{path}", _search(spec.name), methods=["GET", "POST"]))
+    found.append(Route("/capabilities", capabilities, methods=["GET"]))
+    found.append(Route("/availability", availability, methods=["GET"]))
+    return found
+
+
+def services(settings: Settings) -> list[ServiceLink]:
+    return [ServiceLink(title=spec.title, standard="SCS 1.03", standard_id=CONESEARCH_STANDARD_ID,
+                        url=endpoint_url(settings, spec.paths[0]))
+            for spec in load_profile().catalogues]
+
+
+def startup(ctx: ServiceContext) -> None:
+    """Build the column sets, descriptors and capabilities once, before the first request."""
+    ctx.extras[EXTRA_KEY] = ConeService.build(ctx.settings, ctx.catalogue, ctx.store)
+
+
+__all__ = ["EXTRA_KEY", "availability", "capabilities", "request_params", "routes", "services", "startup"]

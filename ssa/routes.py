@@ -1,0 +1,339 @@
+"""HTTP endpoints mounted at ``/ssa``.
+
+- ``/ssa/ssap.xml``: SSA 1.1 queryData and FORMAT=METADATA;
+- ``/ssa/products/{id}.fits|.vot|.csv``: the N2 file (byte-identical, checksum-verified), the
+  VOTable time series and CSV;  ``/ssa/preview/{id}.png``: the cached plot;
+- ``/ssa/datalink``: DataLink 1.1 {links};  ``/ssa/soda``: SODA 1.0 {sync};
+- ``/ssa/capabilities``, ``/ssa/availability``: VOSI 1.1.
+
+Every read goes through the store with the request's viewer: restricted products are not
+found for anyone outside their group.  Failures are :mod:`vo_service.faults` (rendered as
+DALI error documents), except SODA's plain-text errors (SODA 1.0 §5.2).
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from starlette.concurrency import run_in_threadpool
+from starlette.requests import Request
+from starlette.responses import FileResponse, PlainTextResponse, Response, StreamingResponse
+from starlette.routing import BaseRoute, Route
+from vo_models.vosi.availability.models import Availability
+
+from ssa.capabilities import SSALimits, capabilities_document
+from ssa.datalink import links_document
+from ssa.descriptors import DATALINK_MEDIA_TYPE
+from ssa.dids import DidError, product_id_of
+from ssa.params import parse_query
+from ssa.preview import cached_preview, preview_path
+from ssa.products import IntegrityFault, Product, file_chunks, find_product, open_verified, verify
+from ssa.query import metadata_document, query_document
+from ssa.responses import buffered_response
+from ssa.service import MOUNT, SSAService
+from ssa.soda import SodaError, barycentric_window, parse_cutout, select_bands, usage
+from ssa.timeseries import ProductInfo, csv_chunks, fits_bytes, load_light_curve, votable_chunks
+from vo_service.access import Viewer
+from vo_service.archive.n2fits import N2FormatError
+from vo_service.context import ServiceContext, get_context, get_viewer
+from vo_service.faults import NotFoundFault, UsageFault
+from vo_service.services import ServiceLink
+from vo_service.settings import Settings
+
+log = logging.getLogger(__name__)
+
+EXTRA_KEY = "ssa"
+SSA_MEDIA_TYPE = "text/xml;content=x-votable"
+VOTABLE_MEDIA_TYPE = "application/x-votable+xml"
+XML_MEDIA_TYPE = "text/xml"
+
+
+@dataclass(frozen=True)
+class SSARuntime:
+    """The prepared service and its fixed documents."""
+
+    service: SSAService
+    metadata: bytes
+    capabilities: bytes
+
+
+def build_runtime(ctx: ServiceContext) -> SSARuntime:
+    service = SSAService.build(ctx.settings, ctx.catalogue, ctx.store)
+    limits = SSALimits(service.profile.service.max_size / 2, ctx.settings.limits.maxrec_hard,
+                       service.profile.service.default_maxrec, (102.07989, -3.10214), 0.02)
+    return SSARuntime(service, metadata_document(service), capabilities_document(service.urls.base, limits))
+
+
+def _runtime(ctx: ServiceContext) -> SSARuntime:
+    runtime = ctx.extras.get(EXTRA_KEY)
+    if not isinstance(runtime, SSARuntime):
+        runtime = build_runtime(ctx)
+        ctx.extras[EXTRA_KEY] = runtime
+    return runtime
+
+
+async def request_params(request: Request) -> dict[str, list[str]]:
+    """GET and POST parameters, names upper-cased (DALI 1.1 §3.1: names are case-insensitive)."""
+    params: dict[str, list[str]] = {}
+    for key, value in request.query_params.multi_items():
+        params.setdefault(key.upper(), []).append(value)
+    if request.method == "POST":
+        form = await request.form()
+        for key, item in form.multi_items():
+            if isinstance(item, str):
+                params.setdefault(key.upper(), []).append(item)
+    return params
+
+
+def _product_info(service: SSAService, product: Product) -> ProductInfo:
+    row = product.row
+    return ProductInfo(
+        product_id=product.product_id,
+        publisher_did=service.did(product.product_id),
+        corot_id=int(row["corot_id"]),
+        run_code=str(row["run_code"]),
+        product_type=str(row["product_type"]),
+        target_name=service.names.name_of(int(row["corot_id"])),
+        ra=float(row["ra"]),
+        dec=float(row["dec"]),
+    )
+
+
+def _locate(ctx: ServiceContext, viewer: Viewer, product_id: str) -> Product:
+    return find_product(ctx.store, viewer, ctx.settings.products_dir, product_id)
+
+
+# -- SSA queryData -----------------------------------------------------------------------------
+
+
+async def ssap(request: Request) -> Response:
+    """SSA 1.1 queryData (GET or POST)."""
+    ctx = get_context(request)
+    runtime = _runtime(ctx)
+    params = await request_params(request)
+    service = runtime.service
+    plan = await run_in_threadpool(parse_query, params, service.profile, service.names,
+                                   ivo_prefix=ctx.settings.ivo_prefix, hard_maxrec=ctx.settings.limits.maxrec_hard)
+    if plan.metadata:
+        return Response(runtime.metadata, media_type=SSA_MEDIA_TYPE)
+    viewer = get_viewer(request)
+
+    def answer() -> Response:
+        chunks = query_document(service, ctx.store, viewer, plan, timeout=ctx.settings.limits.sync_timeout_s)
+        return buffered_response(chunks, SSA_MEDIA_TYPE)
+
+    return await run_in_threadpool(answer)
+
+
+# -- downloads ---------------------------------------------------------------------------------
+
+
+async def product_fits(request: Request) -> Response:
+    """The archived N2 file, byte for byte, after its checksum was verified."""
+    ctx = get_context(request)
+    product_id = str(request.path_params["product_id"])
+    product = await run_in_threadpool(_locate, ctx, get_viewer(request), product_id)
+    stream = await run_in_threadpool(open_verified, product)
+    headers = {
+        "Content-Length": str(product.path.stat().st_size),
+        "Content-Disposition": f'attachment; filename="{product_id}.fits"',
+        "ETag": f'"{product.checksum}"',
+        "Digest": f"sha-256={product.checksum}",
+    }
+    return StreamingResponse(file_chunks(stream), media_type="application/fits", headers=headers)
+
+
+def _light_curve(ctx: ServiceContext, viewer: Viewer, product_id: str, service: SSAService) -> Any:
+    product = _locate(ctx, viewer, product_id)
+    verify(product)
+    bands = [band.name for band in service.profile.bands_of(str(product.row["product_type"]))]
+    try:
+        return load_light_curve(str(product.path), _product_info(service, product), bands)
+    except N2FormatError as exc:
+        log.error("cannot read product %s: %s", product_id, exc)
+        raise IntegrityFault(f"The file of {product_id} cannot be read; the archive operators have been notified") \
+            from None
+
+
+async def product_votable(request: Request) -> Response:
+    """The light curve as a VOTable time series (TIMESYS, barycentric times)."""
+    ctx = get_context(request)
+    service = _runtime(ctx).service
+    product_id = str(request.path_params["product_id"])
+    viewer = get_viewer(request)
+
+    def answer() -> Response:
+        curve = _light_curve(ctx, viewer, product_id, service)
+        headers = {"Content-Disposition": f'inline; filename="{product_id}.vot"'}
+        return buffered_response(votable_chunks(curve), VOTABLE_MEDIA_TYPE, headers)
+
+    return await run_in_threadpool(answer)
+
+
+async def product_csv(request: Request) -> Response:
+    ctx = get_context(request)
+    service = _runtime(ctx).service
+    product_id = str(request.path_params["product_id"])
+    viewer = get_viewer(request)
+
+    def answer() -> Response:
+        curve = _light_curve(ctx, viewer, product_id, service)
+        headers = {"Content-Disposition": f'attachment; filename="{product_id}.csv"'}
+        return buffered_response(csv_chunks(curve), "text/csv", headers)
+
+    return await run_in_threadpool(answer)
+
+
+async def preview(request: Request) -> Response:
+    """The PNG plot of a light curve, rendered once and cached under the cache directory."""
+    ctx = get_context(request)
+    runtime = _runtime(ctx)
+    product_id = str(request.path_params["product_id"])
+    viewer = get_viewer(request)
+
+    def locate() -> Path:
+        product = _locate(ctx, viewer, product_id)
+        cached = preview_path(ctx.settings.cache_dir, product_id, product.checksum)
+        if cached.exists():
+            return cached
+        verify(product)
+        service = runtime.service
+        info = _product_info(service, product)
+        title = f"{info.target_name}  {info.run_code}  {info.product_type}"
+        size = service.profile.service
+        return cached_preview(ctx.settings.cache_dir, product_id, product.checksum, str(product.path), title,
+                              size.preview_width, size.preview_height)
+
+    path = await run_in_threadpool(locate)
+    return FileResponse(path, media_type="image/png", headers={"Cache-Control": "private, max-age=3600"})
+
+
+# -- DataLink and SODA -------------------------------------------------------------------------
+
+
+def _check_datalink_format(params: dict[str, list[str]]) -> str:
+    """DataLink 1.1 §3.2.2: VOTable is the one format; its media types are accepted."""
+    values = params.get("RESPONSEFORMAT") or []
+    if len(values) > 1:
+        raise UsageFault("RESPONSEFORMAT is single-valued")
+    if not values or not values[0].strip():
+        return DATALINK_MEDIA_TYPE
+    text = values[0].strip()
+    base = text.split(";", 1)[0].strip().lower()
+    if base == "votable":
+        return DATALINK_MEDIA_TYPE
+    if base in {VOTABLE_MEDIA_TYPE, "application/x-votable", "text/xml"}:
+        return text
+    raise UsageFault(f"RESPONSEFORMAT {text!r} is not supported; the links are served as VOTable")
+
+
+async def datalink(request: Request) -> Response:
+    """DataLink 1.1 {links}: one block of links (or an error row) per ID."""
+    ctx = get_context(request)
+    service = _runtime(ctx).service
+    params = await request_params(request)
+    media_type = _check_datalink_format(params)
+    identifiers = [value.strip() for value in params.get("ID", []) if value.strip()]
+    viewer = get_viewer(request)
+
+    def answer() -> Response:
+        return buffered_response(links_document(service, ctx.store, viewer, identifiers), media_type)
+
+    return await run_in_threadpool(answer)
+
+
+def _cutout(ctx: ServiceContext, viewer: Viewer, service: SSAService, params: dict[str, list[str]]) -> Response:
+    request = parse_cutout(params)
+    try:
+        product_id = product_id_of(request.identifier, ctx.settings.ivo_prefix)
+        product = _locate(ctx, viewer, product_id)
+    except (DidError, NotFoundFault):
+        raise usage(f"{request.identifier} is not a light curve of this archive", 404) from None
+    bands = select_bands(service.profile, str(product.row["product_type"]), request.band, request.colours)
+    if not bands:
+        return Response(status_code=204)
+    window = barycentric_window(request.time, float(product.row["ra"]), float(product.row["dec"]))
+    try:
+        verify(product)
+        curve = load_light_curve(str(product.path), _product_info(service, product), bands, time_range=window)
+    except (IntegrityFault, N2FormatError) as exc:
+        log.error("SODA cannot deliver %s: %s", product_id, exc)
+        raise SodaError("ServiceUnavailable", f"the file of {product_id} cannot be delivered now", 503) from None
+    if curve.table.num_rows == 0:
+        return Response(status_code=204)
+    name = f"{product_id}-cutout"
+    if request.output.key == "votable":
+        return buffered_response(votable_chunks(curve), request.output.media_type,
+                                 {"Content-Disposition": f'inline; filename="{name}.vot"'})
+    if request.output.key == "csv":
+        return buffered_response(csv_chunks(curve), "text/csv",
+                                 {"Content-Disposition": f'attachment; filename="{name}.csv"'})
+    return Response(fits_bytes(curve), media_type="application/fits",
+                    headers={"Content-Disposition": f'attachment; filename="{name}.fits"'})
+
+
+async def soda(request: Request) -> Response:
+    """SODA 1.0 {sync}: a cutout, 204 when it is empty, text/plain errors (SODA 1.0 §5)."""
+    ctx = get_context(request)
+    service = _runtime(ctx).service
+    params = await request_params(request)
+    viewer = get_viewer(request)
+    try:
+        return await run_in_threadpool(_cutout, ctx, viewer, service, params)
+    except SodaError as exc:
+        return PlainTextResponse(exc.text, status_code=exc.status)
+
+
+# -- VOSI --------------------------------------------------------------------------------------
+
+
+async def capabilities(request: Request) -> Response:
+    return Response(_runtime(get_context(request)).capabilities, media_type=XML_MEDIA_TYPE)
+
+
+async def availability(request: Request) -> Response:
+    ctx = get_context(request)
+    try:
+        ctx.store.count("corot.lightcurves")
+        available, note = True, "The SSA, DataLink and SODA services are accepting requests."
+    except Exception as exc:
+        available, note = False, f"The archive database is unavailable: {exc}"
+    document = Availability(available=available, up_since=datetime.fromtimestamp(ctx.started_at, UTC), note=[note])
+    return Response(document.to_xml(encoding="UTF-8", xml_declaration=True), media_type=XML_MEDIA_TYPE)
+
+
+def routes() -> list[BaseRoute]:
+    return [
+        Route("/ssap.xml", ssap, methods=["GET", "POST"]),
+        Route("/products/{product_id}.fits", product_fits, methods=["GET"]),
+        Route("/products/{product_id}.vot", product_votable, methods=["GET"]),
+        Route("/products/{product_id}.csv", product_csv, methods=["GET"]),
+        Route("/preview/{product_id}.png", preview, methods=["GET"]),
+        Route("/datalink", datalink, methods=["GET", "POST"]),
+        Route("/soda", soda, methods=["GET", "POST"]),
+        Route("/capabilities", capabilities, methods=["GET"]),
+        Route("/availability", availability, methods=["GET"]),
+    ]
+
+
+def services(settings: Settings) -> list[ServiceLink]:
+    base = f"{settings.base_url}{MOUNT}"
+    return [
+        ServiceLink("CoRoT light curves (SSA)", "SSA 1.1", "ivo://ivoa.net/std/SSA", f"{base}/ssap.xml"),
+        ServiceLink("CoRoT light-curve links (DataLink)", "DataLink 1.1", "ivo://ivoa.net/std/DataLink#links-1.1",
+                    f"{base}/datalink"),
+        ServiceLink("CoRoT light-curve cutouts (SODA)", "SODA 1.0", "ivo://ivoa.net/std/SODA#sync-1.0",
+                    f"{base}/soda"),
+    ]
+
+
+def startup(ctx: ServiceContext) -> None:
+    """Build the profile, target names and fixed documents before the first request."""
+    ctx.extras[EXTRA_KEY] = build_runtime(ctx)
+
+
+__all__ = ["EXTRA_KEY", "SSARuntime", "build_runtime", "request_params", "routes", "services", "startup"]

@@ -1,0 +1,58 @@
+"""Real clients against a uvicorn server: STILTS votlint and pyvo's cone search."""
+
+from __future__ import annotations
+
+import subprocess
+from pathlib import Path
+
+import httpx
+import pytest
+from astropy import units as u
+from astropy.coordinates import SkyCoord
+
+from tests.conftest import require_tool
+
+pytestmark = pytest.mark.interop
+
+
+def votlint(url: str, tmp_path: Path) -> str:
+    stilts = require_tool("stilts")
+    path = tmp_path / "doc.vot"
+    path.write_bytes(httpx.get(url, timeout=30).content)
+    result = subprocess.run([stilts, "votlint", f"votable={path}"], capture_output=True, timeout=120, check=False)
+    assert result.returncode == 0, result.stderr.decode(errors="replace")
+    return (result.stdout + result.stderr).decode(errors="replace").strip()
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        "scs.xml?RA=102.1&DEC=-2.0&SR=1&VERB=3",
+        "exo?RA=102.1&DEC=-2.0&SR=1&RESPONSEFORMAT=application/x-votable%2Bxml;serialization=binary2",
+        "targets?RA=102.1&DEC=-2.0&SR=0",
+        "scs.xml?RA=102.1&DEC=-2.0&SR=2&MAXREC=3",
+        "scs.xml?RA=102.1&DEC=95&SR=1",
+    ],
+)
+def test_votlint_is_clean(live_server: str, tmp_path: Path, query: str) -> None:
+    assert votlint(f"{live_server}/scs/{query}", tmp_path) == ""
+
+
+def test_pyvo_cone_search(live_server: str) -> None:
+    from pyvo.dal import SCSService
+
+    service = SCSService(f"{live_server}/scs/scs.xml")
+    centre = SkyCoord(102.1 * u.deg, -2.0 * u.deg)
+    results = service.search(pos=centre, radius=1 * u.deg, verbosity=1)
+    assert len(results) > 0
+    record = results[0]
+    assert record.id == f"{record['corot_id']}_{record['run_code']}"
+    assert record.pos.separation(centre) <= 1 * u.deg
+    assert service.search(pos=centre, radius=1 * u.deg, verbosity=3).fieldnames[-1] == "product_did"
+
+
+def test_pyvo_reports_scs_errors(live_server: str) -> None:
+    from pyvo.dal import DALQueryError, SCSService
+
+    with pytest.raises(DALQueryError, match="out of range"):
+        SCSService(f"{live_server}/scs/scs.xml").search(pos=(10, 0), radius=1, verbosity=1, DEC=95)
