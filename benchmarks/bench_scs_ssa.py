@@ -48,6 +48,7 @@ from vo_service.archive.scale import scaled_targets
 from vo_service.logging_setup import configure_logging
 from vo_service.metadata import load_catalogue
 from vo_service.settings import Settings
+from vo_service.store.base import Cone, Query
 from vo_service.store.duckdb_store import DuckDBStore
 from vo_service.store.factory import open_store
 
@@ -64,7 +65,7 @@ def build_archive(root: Path, rows: int) -> tuple[Settings, str]:
     spec = LightCurveSpec(corot_id=1615, run_code="SRa03", product_type="AN2_STAR", hlfccdid="A1L", win_id=1,
                           ra=101.64, dec=-1.32, vmag=8.3, teff=6500.0, star_name="HD 49933",
                           t_start=start, t_end=start + timedelta(seconds=32 * 100_000), cadence_s=32, seed=11)
-    big = root / "incoming" / f"{spec.file_name}.fits"
+    big = root / "incoming" / spec.file_name
     write_n2(big, spec, simulate(spec))
     catalogue_path = root / "incoming" / "corot_targets_scaled.parquet"
     writer = None
@@ -140,17 +141,20 @@ def cone_positions(settings: Settings, count: int, seed: int = 1) -> npt.NDArray
 def bench_scs(base: str, positions: npt.NDArray[np.float64], seconds: float, clients: int) -> None:
     url = f"{base}/scs/scs.xml"
     with httpx.Client(timeout=30) as client:
-        rows = []
 
-        def one(index: int) -> None:
+        def one(index: int, **extra: str) -> bytes:
             ra, dec = positions[index % len(positions)]
-            response = client.get(url, params={"RA": f"{ra:.6f}", "DEC": f"{dec:.6f}", "SR": CONE_RADIUS})
-            rows.append(response.content.count(b"<TR>"))
+            params = {"RA": f"{ra:.6f}", "DEC": f"{dec:.6f}", "SR": str(CONE_RADIUS), **extra}
+            response = client.get(url, params=params)
+            response.raise_for_status()
+            return response.content
 
         for index in range(30):
             one(index)
         counter = iter(range(10**9))
         values = timings(lambda: one(next(counter)), 300)
+        tabledata = "application/x-votable+xml;serialization=tabledata"
+        rows = [one(index, RESPONSEFORMAT=tabledata).count(b"<TR>") for index in range(100)]
     report(f"SCS {CONE_RADIUS} deg, single client", values, "< 5 ms")
     print(f"{'':<46} rows per cone: median {statistics.median(rows):.0f}, max {max(rows)}")
 
@@ -190,6 +194,15 @@ def bench_scs_core(settings: Settings, positions: npt.NDArray[np.float64]) -> No
 
         timings(one, 20)
         report(f"SCS {CONE_RADIUS} deg, service core (no HTTP)", timings(one, 300))
+        columns = service.endpoints["targets"].column_sets[2].stored
+
+        def select_only() -> None:
+            ra, dec = positions[next(counter) % len(positions)]
+            query = Query("corot.targets", columns, where=(Cone(float(ra), float(dec), CONE_RADIUS),), limit=10_001)
+            for _ in store.select(query, viewer):
+                pass
+
+        report(f"SCS {CONE_RADIUS} deg, of which store.select", timings(select_only, 300))
     finally:
         store.close()
 

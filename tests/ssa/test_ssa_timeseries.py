@@ -22,9 +22,10 @@ def _product(tmp_path: Path, product_type: str, **extra: object) -> tuple[Path, 
                           win_id=7, ra=102.07989, dec=-3.10214, vmag=13.6, teff=6298.0,
                           t_start=datetime(2007, 2, 6, 13, 35, 47, tzinfo=UTC),
                           t_end=datetime(2007, 2, 9, 13, 35, 47, tzinfo=UTC), seed=3, **extra)  # type: ignore[arg-type]
-    path = tmp_path / f"{spec.file_name}.fits"
+    path = tmp_path / spec.file_name
     write_n2(path, spec, simulate(spec))
-    info = ProductInfo(spec.file_name, f"ivo://corot.vo/corot?{spec.file_name}", spec.corot_id, spec.run_code,
+    product_id = spec.file_name.removesuffix(".fits")
+    info = ProductInfo(product_id, f"ivo://corot.vo/corot?{product_id}", spec.corot_id, spec.run_code,
                        product_type, "CoRoT-1", spec.ra, spec.dec)
     return path, info
 
