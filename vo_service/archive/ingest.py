@@ -105,6 +105,7 @@ def inspect_product(path: Path) -> dict[str, Any]:
         "checksum": _sha256(path),
         "version": product.version or "N2-4.4",
         "processing_level": "N2",
+        "dataset_id": f"DA_TC_COROT_N2_{product.run_code}_{product.product_type}",
         "source": str(path),
     }
 

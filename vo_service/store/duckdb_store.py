@@ -199,8 +199,12 @@ class DuckDBStore:
             if table.spatial is None:
                 raise StoreError(f"{table.name} has no position to search")
             ra, dec = quote_ident(table.spatial.ra), quote_ident(table.spatial.dec)
+            ranges = cone_ranges(pred.ra, pred.dec, pred.radius)
+            # The overall span first: a plain range the scan can check against each row
+            # group's min/max before the OR of exact ranges.
             parts = []
-            for lo, hi in cone_ranges(pred.ra, pred.dec, pred.radius):
+            params += [ranges[0][0], ranges[-1][1]]
+            for lo, hi in ranges:
                 parts.append(f"{quote_ident(HPX_COLUMN)} BETWEEN ? AND ?")
                 params += [lo, hi]
             params += [pred.dec, pred.dec, pred.ra, pred.radius]
@@ -208,7 +212,7 @@ class DuckDBStore:
                 f"2 * asin(sqrt(least(1.0, pow(sin(radians({dec} - ?) / 2), 2) + cos(radians({dec})) "
                 f"* cos(radians(?)) * pow(sin(radians({ra} - ?) / 2), 2)))) <= radians(?)"
             )
-            return f"(({' OR '.join(parts)}) AND {exact})"
+            return f"({quote_ident(HPX_COLUMN)} BETWEEN ? AND ? AND ({' OR '.join(parts)}) AND {exact})"
         column = quote_ident(table.column(pred.column).name) if not isinstance(pred, IntervalOverlap) else ""
         if isinstance(pred, Between):
             clauses = []
