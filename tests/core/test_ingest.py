@@ -88,6 +88,17 @@ def test_a_failing_write_leaves_the_store_untouched(tmp_path: Path, delivery: li
     store.close()
 
 
+def test_files_not_named_as_n2_products_are_refused(tmp_path: Path, delivery: list[Path]) -> None:
+    odd = tmp_path / f"{delivery[0].name}.fits"
+    shutil.copy(delivery[0], odd)
+    store = _store(tmp_path)
+    report = ingest(store, tmp_path / "products", [odd], progress=False)
+    assert [path for path, _ in report.failures] == [str(odd)]
+    assert "not an N2 product name" in report.failures[0][1]
+    assert store.count("corot.lightcurves") == 0
+    store.close()
+
+
 def test_directories_are_walked(tmp_path: Path, delivery: list[Path]) -> None:
     folder = tmp_path / "incoming"
     folder.mkdir()

@@ -30,6 +30,7 @@ from tqdm import tqdm
 
 from vo_service.archive.mission import pointings, runs, to_mjd
 from vo_service.archive.n2fits import N2FormatError, read_n2
+from vo_service.archive.naming import parse_product_name
 from vo_service.metadata import Catalogue
 from vo_service.spatial import HPX_COLUMN, hpx_index
 from vo_service.store.duckdb_store import DuckDBStore
@@ -85,8 +86,11 @@ def inspect_product(path: Path) -> dict[str, Any]:
 
     Runs in a worker process.  Raises :class:`N2FormatError` for anything unusable.
     """
+    try:
+        name = parse_product_name(path.name).name
+    except ValueError as exc:
+        raise N2FormatError(path, f"the file name is not an N2 product name: {exc}") from exc
     product = read_n2(path)
-    name = path.name.rsplit(".", 1)[0]
     return {
         "product_id": name,
         "corot_id": int(product.corot_id),
