@@ -17,26 +17,19 @@ from lxml import etree
 from vo_models.vosi.availability.models import Availability
 
 from cone.profile import CatalogueSpec
+from vo_service.vosi_xml import (
+    VODATASERVICE_NS,
+    VORESOURCE_NS,
+    VOSI_CAPABILITIES_NS,
+    XSI_NS,
+    XSI_TYPE,
+    InterfaceParam,
+    param_http_interface,
+    sub,
+)
 
-VOSI_CAPABILITIES_NS = "http://www.ivoa.net/xml/VOSICapabilities/v1.0"
-VODATASERVICE_NS = "http://www.ivoa.net/xml/VODataService/v1.1"
-VORESOURCE_NS = "http://www.ivoa.net/xml/VOResource/v1.0"
-XSI_NS = "http://www.w3.org/2001/XMLSchema-instance"
 CONESEARCH_NS = "http://www.ivoa.net/xml/ConeSearch/v1.0"
 CONESEARCH_STANDARD_ID = "ivo://ivoa.net/std/ConeSearch"
-_XSI_TYPE = f"{{{XSI_NS}}}type"
-
-
-@dataclass(frozen=True)
-class InterfaceParam:
-    """One ``vs:InputParam`` of a ParamHTTP interface (VODataService 1.1 §3.5)."""
-
-    name: str
-    description: str
-    datatype: str  # vs:SimpleDataType: integer, real, boolean, char, string
-    use: str = "optional"
-    unit: str | None = None
-    ucd: str | None = None
 
 
 SCS_PARAMS: tuple[InterfaceParam, ...] = (
@@ -53,36 +46,11 @@ SCS_PARAMS: tuple[InterfaceParam, ...] = (
 )
 
 
-def _sub(parent: Any, tag: str, text: str | None = None, **attrib: str) -> Any:
-    element = etree.SubElement(parent, tag, attrib)
-    if text is not None:
-        element.text = text
-    return element
-
-
 def _vosi_capability(parent: Any, standard_id: str, url: str) -> None:
-    capability = _sub(parent, "capability", standardID=standard_id)
-    interface = _sub(capability, "interface")
-    interface.set(_XSI_TYPE, "vs:ParamHTTP")
-    _sub(interface, "accessURL", url, use="full")
-
-
-def _param_http(parent: Any, base_url: str, params: Sequence[InterfaceParam], result_type: str) -> None:
-    interface = _sub(parent, "interface", role="std")
-    interface.set(_XSI_TYPE, "vs:ParamHTTP")
-    _sub(interface, "accessURL", base_url, use="base")
-    _sub(interface, "queryType", "GET")
-    _sub(interface, "queryType", "POST")
-    _sub(interface, "resultType", result_type)
-    for spec in params:
-        param = _sub(interface, "param", use=spec.use, std="true")
-        _sub(param, "name", spec.name)
-        _sub(param, "description", spec.description)
-        if spec.unit:
-            _sub(param, "unit", spec.unit)
-        if spec.ucd:
-            _sub(param, "ucd", spec.ucd)
-        _sub(param, "dataType", spec.datatype)
+    capability = sub(parent, "capability", standardID=standard_id)
+    interface = sub(capability, "interface")
+    interface.set(XSI_TYPE, "vs:ParamHTTP")
+    sub(interface, "accessURL", url, use="full")
 
 
 @dataclass(frozen=True)
@@ -103,17 +71,17 @@ def capabilities_document(service_url: str, cones: Sequence[ConeCapability]) -> 
     _vosi_capability(root, "ivo://ivoa.net/std/VOSI#capabilities", f"{service_url}/capabilities")
     _vosi_capability(root, "ivo://ivoa.net/std/VOSI#availability", f"{service_url}/availability")
     for cone in cones:
-        capability = _sub(root, "capability", standardID=CONESEARCH_STANDARD_ID)
-        capability.set(_XSI_TYPE, "cs:ConeSearch")
-        _sub(capability, "description", f"{cone.spec.title}: {cone.spec.description}")
-        _param_http(capability, f"{cone.access_url}?", SCS_PARAMS, "text/xml")
-        _sub(capability, "maxSR", f"{cone.max_sr:g}")
-        _sub(capability, "maxRecords", str(cone.max_records))
-        _sub(capability, "verbosity", "true")
-        test = _sub(capability, "testQuery")
-        _sub(test, "ra", repr(cone.spec.test_query.ra))
-        _sub(test, "dec", repr(cone.spec.test_query.dec))
-        _sub(test, "sr", repr(cone.spec.test_query.sr))
+        capability = sub(root, "capability", standardID=CONESEARCH_STANDARD_ID)
+        capability.set(XSI_TYPE, "cs:ConeSearch")
+        sub(capability, "description", f"{cone.spec.title}: {cone.spec.description}")
+        param_http_interface(capability, f"{cone.access_url}?", "base", params=SCS_PARAMS, result_type="text/xml")
+        sub(capability, "maxSR", f"{cone.max_sr:g}")
+        sub(capability, "maxRecords", str(cone.max_records))
+        sub(capability, "verbosity", "true")
+        test = sub(capability, "testQuery")
+        sub(test, "ra", repr(cone.spec.test_query.ra))
+        sub(test, "dec", repr(cone.spec.test_query.dec))
+        sub(test, "sr", repr(cone.spec.test_query.sr))
     return bytes(etree.tostring(root, xml_declaration=True, encoding="UTF-8", pretty_print=True))
 
 

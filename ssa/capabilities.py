@@ -9,30 +9,22 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
 
 from lxml import etree
 
-VOSI_CAPABILITIES_NS = "http://www.ivoa.net/xml/VOSICapabilities/v1.0"
-VODATASERVICE_NS = "http://www.ivoa.net/xml/VODataService/v1.1"
-VORESOURCE_NS = "http://www.ivoa.net/xml/VOResource/v1.0"
-XSI_NS = "http://www.w3.org/2001/XMLSchema-instance"
+from vo_service.vosi_xml import (
+    VODATASERVICE_NS,
+    VORESOURCE_NS,
+    VOSI_CAPABILITIES_NS,
+    XSI_NS,
+    XSI_TYPE,
+    InterfaceParam,
+    param_http_interface,
+    sub,
+)
+
 SSA_NS = "http://www.ivoa.net/xml/SSA/v1.1"
-_XSI_TYPE = f"{{{XSI_NS}}}type"
-
-
-@dataclass(frozen=True)
-class InterfaceParam:
-    """One ``vs:InputParam`` (VODataService 1.1 §3.5)."""
-
-    name: str
-    description: str
-    datatype: str  # vs:SimpleDataType
-    use: str = "optional"
-    unit: str | None = None
-    ucd: str | None = None
 
 
 SSA_PARAMS = (
@@ -60,34 +52,6 @@ SODA_PARAMS = (
 )
 
 
-def _sub(parent: Any, tag: str, text: str | None = None, **attrib: str) -> Any:
-    element = etree.SubElement(parent, tag, attrib)
-    if text is not None:
-        element.text = text
-    return element
-
-
-def _interface(capability: Any, url: str, use: str, *, params: Sequence[InterfaceParam] = (),
-               result_type: str | None = None, role: str | None = "std") -> None:
-    interface = _sub(capability, "interface", **({"role": role} if role else {}))
-    interface.set(_XSI_TYPE, "vs:ParamHTTP")
-    _sub(interface, "accessURL", url, use=use)
-    if params or result_type:
-        _sub(interface, "queryType", "GET")
-        _sub(interface, "queryType", "POST")
-    if result_type:
-        _sub(interface, "resultType", result_type)
-    for spec in params:
-        param = _sub(interface, "param", use=spec.use, std="true")
-        _sub(param, "name", spec.name)
-        _sub(param, "description", spec.description)
-        if spec.unit:
-            _sub(param, "unit", spec.unit)
-        if spec.ucd:
-            _sub(param, "ucd", spec.ucd)
-        _sub(param, "dataType", spec.datatype)
-
-
 @dataclass(frozen=True)
 class SSALimits:
     max_search_radius: float
@@ -104,30 +68,30 @@ def capabilities_document(base: str, limits: SSALimits) -> bytes:
     root = etree.Element(f"{{{VOSI_CAPABILITIES_NS}}}capabilities", nsmap=nsmap)
     for standard, name in (("ivo://ivoa.net/std/VOSI#capabilities", "capabilities"),
                            ("ivo://ivoa.net/std/VOSI#availability", "availability")):
-        _interface(_sub(root, "capability", standardID=standard), f"{base}/{name}", "full", role=None)
+        param_http_interface(sub(root, "capability", standardID=standard), f"{base}/{name}", "full", role=None)
 
-    ssa = _sub(root, "capability", standardID="ivo://ivoa.net/std/SSA")
-    ssa.set(_XSI_TYPE, "ssa:SimpleSpectralAccess")
-    _sub(ssa, "description", "CoRoT N2 light curves (time series) by position, time, band and target.")
-    _interface(ssa, f"{base}/ssap.xml?", "base", params=SSA_PARAMS, result_type="text/xml", role="std")
-    _sub(ssa, "complianceLevel", "full")
-    _sub(ssa, "dataSource", "survey")
-    _sub(ssa, "creationType", "archival")
-    _sub(ssa, "supportedFrame", "ICRS")
-    _sub(ssa, "maxSearchRadius", f"{limits.max_search_radius:g}")
-    _sub(ssa, "maxRecords", str(limits.max_records))
-    _sub(ssa, "defaultMaxRecords", str(limits.default_max_records))
-    test = _sub(ssa, "testQuery")
-    pos = _sub(test, "pos")
-    _sub(pos, "long", repr(limits.test_pos[0]))
-    _sub(pos, "lat", repr(limits.test_pos[1]))
-    _sub(test, "size", repr(limits.test_size))
+    ssa = sub(root, "capability", standardID="ivo://ivoa.net/std/SSA")
+    ssa.set(XSI_TYPE, "ssa:SimpleSpectralAccess")
+    sub(ssa, "description", "CoRoT N2 light curves (time series) by position, time, band and target.")
+    param_http_interface(ssa, f"{base}/ssap.xml?", "base", params=SSA_PARAMS, result_type="text/xml", role="std")
+    sub(ssa, "complianceLevel", "full")
+    sub(ssa, "dataSource", "survey")
+    sub(ssa, "creationType", "archival")
+    sub(ssa, "supportedFrame", "ICRS")
+    sub(ssa, "maxSearchRadius", f"{limits.max_search_radius:g}")
+    sub(ssa, "maxRecords", str(limits.max_records))
+    sub(ssa, "defaultMaxRecords", str(limits.default_max_records))
+    test = sub(ssa, "testQuery")
+    pos = sub(test, "pos")
+    sub(pos, "long", repr(limits.test_pos[0]))
+    sub(pos, "lat", repr(limits.test_pos[1]))
+    sub(test, "size", repr(limits.test_size))
 
-    links = _sub(root, "capability", standardID="ivo://ivoa.net/std/DataLink#links-1.1")
-    _interface(links, f"{base}/datalink", "base", params=LINKS_PARAMS,
+    links = sub(root, "capability", standardID="ivo://ivoa.net/std/DataLink#links-1.1")
+    param_http_interface(links, f"{base}/datalink", "base", params=LINKS_PARAMS,
                result_type="application/x-votable+xml;content=datalink")
-    soda = _sub(root, "capability", standardID="ivo://ivoa.net/std/SODA#sync-1.0")
-    _interface(soda, f"{base}/soda", "base", params=SODA_PARAMS, result_type="application/fits")
+    soda = sub(root, "capability", standardID="ivo://ivoa.net/std/SODA#sync-1.0")
+    param_http_interface(soda, f"{base}/soda", "base", params=SODA_PARAMS, result_type="application/fits")
     return bytes(etree.tostring(root, xml_declaration=True, encoding="UTF-8", pretty_print=True))
 
 
