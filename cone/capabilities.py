@@ -10,11 +10,9 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from typing import Any
 
 from lxml import etree
-from vo_models.vosi.availability.models import Availability
 
 from cone.profile import CatalogueSpec
 from vo_service.vosi_xml import (
@@ -85,18 +83,10 @@ def capabilities_document(service_url: str, cones: Sequence[ConeCapability]) -> 
     return bytes(etree.tostring(root, xml_declaration=True, encoding="UTF-8", pretty_print=True))
 
 
-def availability_document(available: bool, up_since: datetime, note: str) -> bytes:
-    """VOSI availability (VOSI 1.1 §3.2)."""
-    document = Availability(available=available, up_since=up_since.astimezone(UTC), note=[note])
-    xml = document.to_xml(encoding="UTF-8", xml_declaration=True)
-    return xml if isinstance(xml, bytes) else xml.encode("utf-8")
-
-
 __all__ = [
     "CONESEARCH_STANDARD_ID",
     "SCS_PARAMS",
     "ConeCapability",
     "InterfaceParam",
-    "availability_document",
     "capabilities_document",
 ]

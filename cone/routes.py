@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Awaitable, Callable, Iterator, Mapping, Sequence
-from datetime import UTC, datetime
 from itertools import chain
 
 from starlette.concurrency import run_in_threadpool
@@ -20,7 +19,7 @@ from starlette.requests import Request
 from starlette.responses import Response, StreamingResponse
 from starlette.routing import BaseRoute, Route
 
-from cone.capabilities import CONESEARCH_STANDARD_ID, availability_document
+from cone.capabilities import CONESEARCH_STANDARD_ID
 from cone.profile import load_profile
 from cone.service import ConeService, endpoint_url
 from vo_service.access import Viewer
@@ -29,6 +28,7 @@ from vo_service.faults import ServiceFault
 from vo_service.services import ServiceLink
 from vo_service.settings import Settings
 from vo_service.store.base import Store, StoreError
+from vo_service.vosi_availability import availability_response
 from vo_service.votable.errors import scs_error_votable
 
 log = logging.getLogger(__name__)
@@ -100,14 +100,8 @@ async def capabilities(request: Request) -> Response:
 
 
 async def availability(request: Request) -> Response:
-    ctx = get_context(request)
-    try:
-        ctx.store.count("corot.targets")
-        available, note = True, "The cone-search service is accepting queries."
-    except StoreError as exc:
-        available, note = False, f"The archive database is unavailable: {exc}"
-    body = availability_document(available, datetime.fromtimestamp(ctx.started_at, UTC), note)
-    return Response(body, media_type=XML_MEDIA_TYPE)
+    """VOSI availability (VOSI 1.1 §3.2)."""
+    return await availability_response(request, "corot.targets", "cone-search service")
 
 
 def routes() -> list[BaseRoute]:

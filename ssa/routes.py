@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -23,7 +22,6 @@ from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import FileResponse, PlainTextResponse, Response, StreamingResponse
 from starlette.routing import BaseRoute, Route
-from vo_models.vosi.availability.models import Availability
 
 from ssa.capabilities import SSALimits, capabilities_document
 from ssa.datalink import links_document
@@ -43,6 +41,7 @@ from vo_service.context import ServiceContext, get_context, get_viewer
 from vo_service.faults import NotFoundFault, UsageFault
 from vo_service.services import ServiceLink
 from vo_service.settings import Settings
+from vo_service.vosi_availability import availability_response
 
 log = logging.getLogger(__name__)
 
@@ -296,14 +295,8 @@ async def capabilities(request: Request) -> Response:
 
 
 async def availability(request: Request) -> Response:
-    ctx = get_context(request)
-    try:
-        ctx.store.count("corot.lightcurves")
-        available, note = True, "The SSA, DataLink and SODA services are accepting requests."
-    except Exception as exc:
-        available, note = False, f"The archive database is unavailable: {exc}"
-    document = Availability(available=available, up_since=datetime.fromtimestamp(ctx.started_at, UTC), note=[note])
-    return Response(document.to_xml(encoding="UTF-8", xml_declaration=True), media_type=XML_MEDIA_TYPE)
+    """VOSI availability (VOSI 1.1 §3.2)."""
+    return await availability_response(request, "corot.lightcurves", "SSA, DataLink and SODA service")
 
 
 def routes() -> list[BaseRoute]:

@@ -8,14 +8,10 @@ the query gate and binds the asynchronous job type to the service context.
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
-
-from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Route, Router
 from starlette.types import Receive, Scope, Send
-from vo_models.vosi.availability.models import Availability
 
 from tap.capabilities import capabilities_xml
 from tap.examples import XHTML_MEDIA_TYPE, examples_document, load_examples
@@ -32,6 +28,7 @@ from vo_service.faults import NotFoundFault
 from vo_service.services import ServiceLink
 from vo_service.settings import Settings
 from vo_service.uws import JobService, uws_routes
+from vo_service.vosi_availability import availability_response
 
 ASYNC_KEY = "tap.async"
 JOBS_KEY = "tap"
@@ -51,24 +48,9 @@ async def capabilities(request: Request) -> Response:
     return _xml(capabilities_xml(settings, tap_url(settings)))
 
 
-def _store_available(ctx: ServiceContext) -> bool:
-    try:
-        ctx.store.fetch_table("SELECT 1 AS ok")
-    except Exception:
-        return False
-    return True
-
-
 async def availability(request: Request) -> Response:
-    """VOSI availability (VOSI 1.1 §3.2): the store answers, and since when the service runs."""
-    ctx = get_context(request)
-    available = await run_in_threadpool(_store_available, ctx)
-    document = Availability(
-        available=available,
-        up_since=datetime.fromtimestamp(ctx.started_at, UTC),
-        note=["The service is accepting queries." if available else "The archive database does not answer."],
-    )
-    return _xml(xml_bytes(document))
+    """VOSI availability (VOSI 1.1 §3.2)."""
+    return await availability_response(request, "TAP_SCHEMA.tables", "TAP service")
 
 
 async def tables(request: Request) -> Response:
