@@ -14,11 +14,9 @@ import tempfile
 import time
 from pathlib import Path
 
-import pyarrow.parquet as pq
-
 from vo_service.archive.generator import DemoSize, generate
 from vo_service.archive.ingest import ingest
-from vo_service.archive.scale import scaled_targets
+from vo_service.archive.scale import write_scaled_targets
 from vo_service.metadata import load_catalogue
 from vo_service.store.duckdb_store import DuckDBStore
 
@@ -43,14 +41,7 @@ def main() -> None:
         print(f"FITS re-ingest (idempotent): {again.seconds:.2f} s, rows {store.count('corot.lightcurves')}")
 
         t0 = time.perf_counter()
-        path = root / "corot_targets.parquet"
-        writer = None
-        for chunk in scaled_targets(args.rows):
-            if writer is None:
-                writer = pq.ParquetWriter(path, chunk.schema)
-            writer.write_table(chunk)
-        assert writer is not None
-        writer.close()
+        path = write_scaled_targets(root / "corot_targets.parquet", args.rows)
         print(f"synthesising {args.rows:,} catalogue rows: {time.perf_counter() - t0:.1f} s")
         report = ingest(store, root / "products", [path], progress=False)
         rows = report.rows["corot.targets"]

@@ -34,7 +34,6 @@ from pathlib import Path
 import httpx
 import numpy as np
 import numpy.typing as npt
-import pyarrow.parquet as pq
 import uvicorn
 
 from cone.service import ConeService
@@ -44,7 +43,7 @@ from vo_service.archive.generator import DemoSize, generate
 from vo_service.archive.ingest import ingest
 from vo_service.archive.lcsim import LightCurveSpec, simulate
 from vo_service.archive.n2fits import write_n2
-from vo_service.archive.scale import scaled_targets
+from vo_service.archive.scale import write_scaled_targets
 from vo_service.logging_setup import configure_logging
 from vo_service.metadata import load_catalogue
 from vo_service.settings import Settings
@@ -67,14 +66,7 @@ def build_archive(root: Path, rows: int) -> tuple[Settings, str]:
                           t_start=start, t_end=start + timedelta(seconds=32 * 100_000), cadence_s=32, seed=11)
     big = root / "incoming" / spec.file_name
     write_n2(big, spec, simulate(spec))
-    catalogue_path = root / "incoming" / "corot_targets_scaled.parquet"
-    writer = None
-    for chunk in scaled_targets(rows):
-        if writer is None:
-            writer = pq.ParquetWriter(catalogue_path, chunk.schema)
-        writer.write_table(chunk)
-    assert writer is not None
-    writer.close()
+    catalogue_path = write_scaled_targets(root / "incoming" / "corot_targets_scaled.parquet", rows)
     store = DuckDBStore(settings.database_path, load_catalogue())
     try:
         report = ingest(store, settings.products_dir,

@@ -35,7 +35,6 @@ from pathlib import Path
 
 import httpx
 import numpy as np
-import pyarrow.parquet as pq
 
 TARGETS = {
     "point lookup by ID": 5.0,
@@ -49,21 +48,14 @@ TARGETS = {
 def build_archive(data_dir: Path, rows: int) -> None:
     """An archive with a ``rows``-row observation log (and the mission's run table)."""
     from vo_service.archive.ingest import ingest
-    from vo_service.archive.scale import scaled_targets
+    from vo_service.archive.scale import write_scaled_targets
     from vo_service.metadata import load_catalogue
     from vo_service.settings import Settings
     from vo_service.store.duckdb_store import DuckDBStore
 
     settings = Settings(data_dir=data_dir)
     settings.products_dir.mkdir(parents=True, exist_ok=True)
-    path = data_dir / "corot_targets.parquet"
-    writer = None
-    for chunk in scaled_targets(rows):
-        if writer is None:
-            writer = pq.ParquetWriter(path, chunk.schema)
-        writer.write_table(chunk)
-    assert writer is not None
-    writer.close()
+    path = write_scaled_targets(data_dir / "corot_targets.parquet", rows)
     store = DuckDBStore(settings.database_path, load_catalogue())
     try:
         report = ingest(store, settings.products_dir, [path], progress=False)

@@ -8,9 +8,11 @@ sky density rises around the real pointings the way a deeper survey's would.
 from __future__ import annotations
 
 from collections.abc import Iterator
+from pathlib import Path
 
 import numpy as np
 import pyarrow as pa
+import pyarrow.parquet as pq
 
 from vo_service.archive.catalogue import synthesise_targets
 
@@ -36,4 +38,18 @@ def scaled_targets(n_rows: int, seed: int = 2006, batch_rows: int = 1_000_000) -
         produced += take
 
 
-__all__ = ["ID_BLOCK", "scaled_targets"]
+def write_scaled_targets(path: Path, n_rows: int, seed: int = 2006) -> Path:
+    """Write ``n_rows`` observation-log rows to a Parquet file, batch by batch."""
+    writer: pq.ParquetWriter | None = None
+    try:
+        for chunk in scaled_targets(n_rows, seed):
+            if writer is None:
+                writer = pq.ParquetWriter(path, chunk.schema)
+            writer.write_table(chunk)
+    finally:
+        if writer is not None:
+            writer.close()
+    return path
+
+
+__all__ = ["ID_BLOCK", "scaled_targets", "write_scaled_targets"]
