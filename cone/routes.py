@@ -11,12 +11,11 @@ faults.  Small responses are built in one worker-thread call; large ones stream.
 from __future__ import annotations
 
 import logging
-from collections.abc import Awaitable, Callable, Iterator, Mapping, Sequence
-from itertools import chain
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
-from starlette.responses import Response, StreamingResponse
+from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
 from cone.capabilities import CONESEARCH_STANDARD_ID
@@ -25,6 +24,8 @@ from cone.service import ConeService, endpoint_url
 from vo_service.access import Viewer
 from vo_service.context import ServiceContext, get_context, get_viewer
 from vo_service.faults import ServiceFault
+from vo_service.params import request_params
+from vo_service.responses import buffer_or_stream
 from vo_service.services import ServiceLink
 from vo_service.settings import Settings
 from vo_service.store.base import Store, StoreError
@@ -39,20 +40,6 @@ BUFFERED_BYTES = 512 * 1024
 XML_MEDIA_TYPE = "text/xml"
 
 
-async def request_params(request: Request) -> dict[str, list[str]]:
-    """GET and POST parameters with upper-cased names (parameter names are case-insensitive,
-    DALI 1.1 §3.1; values are kept as sent)."""
-    params: dict[str, list[str]] = {}
-    for key, value in request.query_params.multi_items():
-        params.setdefault(key.upper(), []).append(value)
-    if request.method == "POST":
-        form = await request.form()
-        for key, item in form.multi_items():
-            if isinstance(item, str):
-                params.setdefault(key.upper(), []).append(item)
-    return params
-
-
 def _service(ctx: ServiceContext) -> ConeService:
     service = ctx.extras.get(EXTRA_KEY)
     if not isinstance(service, ConeService):
@@ -65,24 +52,14 @@ def _answer(service: ConeService, store: Store, viewer: Viewer, catalogue: str,
             params: Mapping[str, Sequence[str]]) -> Response:
     """Run the search up to its first rows (in a worker thread) and build the response."""
     chunks, media_type = service.respond(store, viewer, catalogue, params)
-    buffered: list[bytes] = []
-    size = 0
     try:
-        for chunk in chunks:
-            buffered.append(chunk)
-            size += len(chunk)
-            if size > BUFFERED_BYTES:
-                break
-        else:
-            return Response(b"".join(buffered), media_type=media_type)
+        return buffer_or_stream(chunks, media_type, limit=BUFFERED_BYTES)
     except (StoreError, ServiceFault) as exc:
         return Response(scs_error_votable(f"The search failed: {exc}"), media_type=XML_MEDIA_TYPE)
     except Exception:
         log.exception("cone search failed")
         return Response(scs_error_votable("Internal error while searching; it has been logged."),
                         media_type=XML_MEDIA_TYPE)
-    rest: Iterator[bytes] = chain(buffered, chunks)
-    return StreamingResponse(rest, media_type=media_type)
 
 
 def _search(catalogue: str) -> Callable[[Request], Awaitable[Response]]:
@@ -127,4 +104,4 @@ def startup(ctx: ServiceContext) -> None:
     ctx.extras[EXTRA_KEY] = ConeService.build(ctx.settings, ctx.catalogue, ctx.store)
 
 
-__all__ = ["EXTRA_KEY", "availability", "capabilities", "request_params", "routes", "services", "startup"]
+__all__ = ["EXTRA_KEY", "availability", "capabilities", "routes", "services", "startup"]

@@ -31,7 +31,6 @@ from ssa.params import parse_query
 from ssa.preview import cached_preview, preview_path
 from ssa.products import IntegrityFault, Product, file_chunks, find_product, open_verified, verify
 from ssa.query import metadata_document, query_document
-from ssa.responses import buffered_response
 from ssa.service import MOUNT, SSAService
 from ssa.soda import SodaError, barycentric_window, parse_cutout, select_bands, usage
 from ssa.timeseries import ProductInfo, csv_chunks, fits_bytes, load_light_curve, votable_chunks
@@ -39,6 +38,8 @@ from vo_service.access import Viewer
 from vo_service.archive.n2fits import N2FormatError
 from vo_service.context import ServiceContext, get_context, get_viewer
 from vo_service.faults import NotFoundFault, UsageFault
+from vo_service.params import request_params
+from vo_service.responses import buffered_response
 from vo_service.services import ServiceLink
 from vo_service.settings import Settings
 from vo_service.vosi_availability import availability_response
@@ -73,19 +74,6 @@ def _runtime(ctx: ServiceContext) -> SSARuntime:
         runtime = build_runtime(ctx)
         ctx.extras[EXTRA_KEY] = runtime
     return runtime
-
-
-async def request_params(request: Request) -> dict[str, list[str]]:
-    """GET and POST parameters, names upper-cased (DALI 1.1 §3.1: names are case-insensitive)."""
-    params: dict[str, list[str]] = {}
-    for key, value in request.query_params.multi_items():
-        params.setdefault(key.upper(), []).append(value)
-    if request.method == "POST":
-        form = await request.form()
-        for key, item in form.multi_items():
-            if isinstance(item, str):
-                params.setdefault(key.upper(), []).append(item)
-    return params
 
 
 def _product_info(service: SSAService, product: Product) -> ProductInfo:
@@ -329,4 +317,4 @@ def startup(ctx: ServiceContext) -> None:
     ctx.extras[EXTRA_KEY] = build_runtime(ctx)
 
 
-__all__ = ["EXTRA_KEY", "SSARuntime", "build_runtime", "request_params", "routes", "services", "startup"]
+__all__ = ["EXTRA_KEY", "SSARuntime", "build_runtime", "routes", "services", "startup"]
