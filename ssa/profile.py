@@ -107,24 +107,14 @@ class ParamSpec(BaseModel):
         return self
 
 
-class ResponseField(BaseModel):
-    """A column of the queryData response and where its values come from."""
+class ResponseField(ColumnMeta):
+    """A column of the queryData response (its metadata) and where its values come from."""
 
-    model_config = _FROZEN
-
-    name: str
-    datatype: VOTableDatatype
-    arraysize: str | None = None
-    xtype: str | None = None
-    unit: str | None = None
-    ucd: str | None = None
-    utype: str | None = None
     source: str
     description: str
 
     def meta(self) -> ColumnMeta:
-        return ColumnMeta(name=self.name, datatype=self.datatype, arraysize=self.arraysize, xtype=self.xtype,
-                          unit=self.unit, ucd=self.ucd, utype=self.utype, description=self.description)
+        return ColumnMeta.model_validate(self.model_dump(exclude={"source"}))
 
     @property
     def stored_column(self) -> str | None:
