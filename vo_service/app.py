@@ -6,8 +6,6 @@ typed :class:`ServiceContext` that handlers read from ``request.state.ctx``.
 
 from __future__ import annotations
 
-import importlib
-import importlib.util
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -20,6 +18,10 @@ from starlette.middleware import Middleware
 from starlette.middleware.cors import CORSMiddleware
 from starlette.routing import BaseRoute, Mount
 
+import cone.routes as cone_routes
+import hips.routes as hips_routes
+import ssa.routes as ssa_routes
+import tap.routes as tap_routes
 from vo_service.context import ServiceContext
 from vo_service.faults import ServiceFault
 from vo_service.faults_render import handle_fault, handle_http_exception, handle_unexpected
@@ -32,23 +34,19 @@ from vo_service.web import pages
 log = logging.getLogger(__name__)
 
 
-#: Protocol packages and where they are mounted.  Each exposes ``routes()`` and
-#: ``services(settings)`` in its ``routes`` module (see :mod:`vo_service.services`).
-PROTOCOL_MOUNTS: tuple[tuple[str, str], ...] = (
-    ("/tap", "tap.routes"),
-    ("/scs", "cone.routes"),
-    ("/ssa", "ssa.routes"),
-    ("/hips", "hips.routes"),
+#: Protocol packages and where they are mounted.  Each ``routes`` module exposes
+#: ``routes()``, ``services(settings)`` and optional ``startup``/``shutdown`` hooks
+#: (see :mod:`vo_service.services`).
+PROTOCOL_MOUNTS: tuple[tuple[str, ModuleType], ...] = (
+    ("/tap", tap_routes),
+    ("/scs", cone_routes),
+    ("/ssa", ssa_routes),
+    ("/hips", hips_routes),
 )
 
 
 def _protocol_modules() -> list[tuple[str, ModuleType]]:
-    modules = []
-    for prefix, name in PROTOCOL_MOUNTS:
-        if importlib.util.find_spec(name.split(".")[0]) is None or importlib.util.find_spec(name) is None:
-            continue
-        modules.append((prefix, importlib.import_module(name)))
-    return modules
+    return list(PROTOCOL_MOUNTS)
 
 
 def _routes(modules: list[tuple[str, ModuleType]]) -> list[BaseRoute]:
