@@ -24,6 +24,7 @@ from vo_service.access import Viewer
 from vo_service.context import ServiceContext
 from vo_service.faults import ServiceFault
 from vo_service.settings import Settings
+from vo_service.store.base import StoreError
 from vo_service.uws import Cancellation, JobInfo, JobParameters, JobType, ResultInfo, ResultSink
 from vo_service.votable.errors import error_votable
 from vo_service.votable.formats import VOTABLE_MEDIA_TYPE
@@ -127,6 +128,11 @@ class TapWorker:
                 job.cancellation.check()
                 if watch.fault is not None:
                     raise watch.fault
+        except (ServiceFault, StoreError):
+            # The store's time limit and the job's deadline are the same instant: report the
+            # job's execution duration (UWS) whichever of the two noticed first.
+            job.cancellation.check()
+            raise
         finally:
             interrupter.stopped.set()
             gate.release()
