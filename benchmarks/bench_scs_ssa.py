@@ -5,11 +5,12 @@
 Builds a temporary archive: a scaled-up observation log of ``--rows`` rows (the real
 catalogue tiled with fresh IDs and jittered positions, :mod:`vo_service.archive.scale`), a
 small demo set of N2 light curves, and one asteroseismology light curve of about 100 000
-points.  It serves them with uvicorn on 127.0.0.1 (access log at INFO into /dev/null, as in
-production minus the disk) and prints:
+points.  It serves them with ``corot-vo serve`` in its own process on 127.0.0.1 (request log
+at INFO into /dev/null, as in production minus the disk) and prints:
 
-- SCS, 0.1 degree cones at random targets: median and p95 latency of single requests, and
-  requests per second with ``--clients`` concurrent clients (targets: < 5 ms, > 250 req/s);
+- SCS, 0.1 degree cones at random targets (BINARY2, the default VERB): median and p95
+  latency of one client's requests, and requests per second with ``--clients`` concurrent
+  keep-alive clients (targets: < 5 ms, > 250 req/s), plus the server's memory;
 - the same cone search without HTTP (the service core only), to show the HTTP share;
 - SSA queryData (POS + SIZE) latency (target < 10 ms);
 - the 100k-point light curve as a VOTable time series (target < 100 ms);
@@ -21,24 +22,20 @@ from __future__ import annotations
 import argparse
 import logging
 import os
-import socket
 import statistics
 import tempfile
-import threading
 import time
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import httpx
 import numpy as np
 import numpy.typing as npt
-import uvicorn
+from serving import Server, load, start_server
 
 from cone.service import ConeService
 from vo_service.access import Viewer
-from vo_service.app import create_app
 from vo_service.archive.generator import DemoSize, generate
 from vo_service.archive.ingest import ingest
 from vo_service.archive.lcsim import LightCurveSpec, simulate
@@ -79,29 +76,6 @@ def build_archive(root: Path, rows: int) -> tuple[Settings, str]:
     return settings, spec.file_name.removesuffix(".fits")
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-def serve(settings: Settings) -> tuple[str, uvicorn.Server, threading.Thread]:
-    port = _free_port()
-    base = f"http://127.0.0.1:{port}"
-    live = settings.model_copy(update={"base_url": base})
-    server = uvicorn.Server(uvicorn.Config(create_app(live), host="127.0.0.1", port=port, log_config=None,
-                                           access_log=False))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    for _ in range(300):
-        try:
-            if httpx.get(f"{base}/health", timeout=1).status_code == 200:
-                break
-        except httpx.HTTPError:
-            time.sleep(0.1)
-    return base, server, thread
-
-
 def timings(call: Callable[[], object], repeats: int) -> list[float]:
     out = []
     for _ in range(repeats):
@@ -130,50 +104,36 @@ def cone_positions(settings: Settings, count: int, seed: int = 1) -> npt.NDArray
     return positions[chosen]
 
 
-def bench_scs(base: str, positions: npt.NDArray[np.float64], seconds: float, clients: int) -> None:
-    url = f"{base}/scs/scs.xml"
+def cone_paths(positions: npt.NDArray[np.float64], **extra: str) -> list[str]:
+    query = "".join(f"&{name}={value}" for name, value in extra.items())
+    return [f"/scs/scs.xml?RA={ra:.6f}&DEC={dec:.6f}&SR={CONE_RADIUS}{query}" for ra, dec in positions]
+
+
+def bench_scs(server: Server, positions: npt.NDArray[np.float64], seconds: float, clients: int) -> None:
+    paths = cone_paths(positions)
+    load(server, paths, clients=1, seconds=5, requests_per_client=50)  # warm-up
+    single = load(server, paths, clients=1, seconds=60, requests_per_client=500)
+    print(f"{f'SCS {CONE_RADIUS} deg, one client':<46} median {single.median:7.2f} ms   "
+          f"p95 {single.percentile(0.95):7.2f} ms   n={single.done}   (target < 5 ms)")
     with httpx.Client(timeout=30) as client:
-
-        def one(index: int, **extra: str) -> bytes:
-            ra, dec = positions[index % len(positions)]
-            params = {"RA": f"{ra:.6f}", "DEC": f"{dec:.6f}", "SR": str(CONE_RADIUS), **extra}
-            response = client.get(url, params=params)
-            response.raise_for_status()
-            return response.content
-
-        for index in range(30):
-            one(index)
-        counter = iter(range(10**9))
-        values = timings(lambda: one(next(counter)), 300)
-        tabledata = "application/x-votable+xml;serialization=tabledata"
-        rows = [one(index, RESPONSEFORMAT=tabledata).count(b"<TR>") for index in range(100)]
-    report(f"SCS {CONE_RADIUS} deg, single client", values, "< 5 ms")
-    print(f"{'':<46} rows per cone: median {statistics.median(rows):.0f}, max {max(rows)}")
-
-    stop = time.perf_counter() + seconds
-    done = [0] * clients
-
-    def worker(slot: int) -> None:
-        with httpx.Client(timeout=30) as session:
-            index = slot * 7919
-            while time.perf_counter() < stop:
-                ra, dec = positions[index % len(positions)]
-                session.get(url, params={"RA": f"{ra:.6f}", "DEC": f"{dec:.6f}", "SR": CONE_RADIUS})
-                done[slot] += 1
-                index += 1
-
-    started = time.perf_counter()
-    with ThreadPoolExecutor(clients) as pool:
-        list(pool.map(worker, range(clients)))
-    elapsed = time.perf_counter() - started
-    print(f"{f'SCS {CONE_RADIUS} deg, {clients} concurrent clients':<46} {sum(done) / elapsed:7.0f} req/s"
-          f"   ({sum(done)} requests in {elapsed:.1f} s, target > 250 req/s)")
+        rows = [client.get(server.base + path).content.count(b"<TR>")
+                for path in cone_paths(positions[:100], RESPONSEFORMAT="votable/td")]
+    print(f"{'':<46} rows per cone: median {statistics.median(rows):.0f}, max {max(rows)}, "
+          f"{single.size / max(single.done, 1) / 1024:.0f} KiB per answer")
+    busy = load(server, paths, clients=clients, seconds=seconds)
+    print(f"{f'SCS {CONE_RADIUS} deg, {clients} concurrent clients':<46} {busy.rate:7.0f} req/s   "
+          f"({busy.done} answers, {busy.errors} errors in {busy.seconds:.1f} s; median {busy.median:.1f} ms, "
+          f"p95 {busy.percentile(0.95):.1f} ms; target > 250 req/s)")
+    print(f"{'server resident memory':<46} {server.rss_mib():7.0f} MiB")
 
 
 def bench_scs_core(settings: Settings, positions: npt.NDArray[np.float64]) -> None:
-    """The cone search without HTTP: parameters, store query, VOTable encoding."""
+    """The cone search without HTTP: parameters, store query, VOTable encoding; and the
+    store query alone, from the resident copy and from DuckDB."""
     store = open_store(settings)
+    on_disk = DuckDBStore(settings.database_path, store.catalogue, read_only=True)
     try:
+        store.preload("corot.targets")
         service = ConeService.build(settings, store.catalogue, store)
         viewer = Viewer()
         counter = iter(range(10**9))
@@ -188,14 +148,16 @@ def bench_scs_core(settings: Settings, positions: npt.NDArray[np.float64]) -> No
         report(f"SCS {CONE_RADIUS} deg, service core (no HTTP)", timings(one, 300))
         columns = service.endpoints["targets"].column_sets[2].stored
 
-        def select_only() -> None:
+        def select_only(source: DuckDBStore) -> None:
             ra, dec = positions[next(counter) % len(positions)]
             query = Query("corot.targets", columns, where=(Cone(float(ra), float(dec), CONE_RADIUS),), limit=10_001)
-            for _ in store.select(query, viewer):
+            for _ in source.select(query, viewer):
                 pass
 
-        report(f"SCS {CONE_RADIUS} deg, of which store.select", timings(select_only, 300))
+        report(f"SCS {CONE_RADIUS} deg, of which store.select", timings(lambda: select_only(store), 300))
+        report("  the same select from DuckDB (not resident)", timings(lambda: select_only(on_disk), 100))
     finally:
+        on_disk.close()
         store.close()
 
 
@@ -213,9 +175,10 @@ def main() -> None:
     with tempfile.TemporaryDirectory(prefix="bench-scs-ssa-") as tmp:
         settings, big_product = build_archive(Path(tmp), args.rows)
         positions = cone_positions(settings, 1000)
-        base, server, thread = serve(settings)
+        server = start_server(settings.data_dir, {"LOG_LEVEL": "INFO"})
+        base = server.base
         try:
-            bench_scs(base, positions, args.seconds, args.clients)
+            bench_scs(server, positions, args.seconds, args.clients)
             with httpx.Client(timeout=60) as client:
                 def ssa() -> None:
                     ra, dec = positions[int(time.perf_counter_ns()) % len(positions)]
@@ -244,8 +207,7 @@ def main() -> None:
                 report("PNG preview, cached", timings(
                     lambda: client.get(f"{base}/ssa/preview/{big_product}.png").raise_for_status(), 50))
         finally:
-            server.should_exit = True
-            thread.join(timeout=10)
+            server.stop()
         bench_scs_core(settings, positions)
 
 

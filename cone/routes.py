@@ -13,7 +13,6 @@ from __future__ import annotations
 import logging
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 
-from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
@@ -66,7 +65,7 @@ def _search(catalogue: str) -> Callable[[Request], Awaitable[Response]]:
     async def search(request: Request) -> Response:
         ctx = get_context(request)
         params = await request_params(request)
-        return await run_in_threadpool(_answer, _service(ctx), ctx.store, get_viewer(request), catalogue, params)
+        return await ctx.cpu_lane.run(_answer, _service(ctx), ctx.store, get_viewer(request), catalogue, params)
 
     search.__name__ = f"scs_{catalogue}"
     return search
@@ -100,8 +99,12 @@ def services(settings: Settings) -> list[ServiceLink]:
 
 
 def startup(ctx: ServiceContext) -> None:
-    """Build the column sets, descriptors and capabilities once, before the first request."""
-    ctx.extras[EXTRA_KEY] = ConeService.build(ctx.settings, ctx.catalogue, ctx.store)
+    """Build the column sets, descriptors and capabilities once, before the first request,
+    and have the store hold the searched tables ready for cone queries."""
+    service = ConeService.build(ctx.settings, ctx.catalogue, ctx.store)
+    ctx.extras[EXTRA_KEY] = service
+    for table in sorted({endpoint.table.name for endpoint in service.endpoints.values()}):
+        ctx.store.preload(table)
 
 
 __all__ = ["EXTRA_KEY", "availability", "capabilities", "routes", "services", "startup"]

@@ -14,12 +14,14 @@ from cone.capabilities import ConeCapability, capabilities_document
 from cone.descriptors import datalink_descriptor
 from cone.params import ConeError, ConeRequest, parse_cone_request
 from cone.profile import ConeProfile, Endpoint, SampleQuery, build_endpoints, load_profile
-from cone.query import DidTemplate, cone_document
+from cone.query import DidTemplate, cone_document, cone_template
 from vo_service.access import Viewer
 from vo_service.metadata import Catalogue
 from vo_service.settings import Settings
 from vo_service.store.base import Equals, Query, Store
 from vo_service.votable.errors import scs_error_votable
+from vo_service.votable.fields import Encoding
+from vo_service.votable.writer import VOTableTemplate
 
 MOUNT = "/scs"
 #: Cones up to this radius (degrees) run without the execution-time watchdog.
@@ -37,6 +39,8 @@ class ConeService:
     descriptor: Any
     capabilities: bytes
     paths: Mapping[str, str] = field(default_factory=dict)
+    #: prepared response documents by (endpoint, VERB, serialisation), filled on first use.
+    templates: dict[tuple[str, int, str], VOTableTemplate] = field(default_factory=dict)
 
     @classmethod
     def build(cls, settings: Settings, catalogue: Catalogue, store: Store | None = None,
@@ -73,9 +77,18 @@ class ConeService:
         # limit, whose watchdog thread would otherwise cost more than the search itself.
         timeout = self.settings.limits.sync_timeout_s if request.sr > SMALL_CONE_DEG else None
         chunks = cone_document(store, viewer, endpoint, request, self.profile, self.did,
-                               extra_resources=(self.descriptor,), batch_rows=self.settings.limits.batch_rows,
-                               timeout=timeout)
+                               self.template(catalogue, request.verb, request.output.encoding),
+                               batch_rows=self.settings.limits.batch_rows, timeout=timeout)
         return chunks, request.output.media_type
+
+    def template(self, catalogue: str, verb: int, encoding: Encoding) -> VOTableTemplate:
+        """The prepared document of one endpoint, VERB and serialisation (built once)."""
+        key = (catalogue, verb, encoding)
+        template = self.templates.get(key)
+        if template is None:
+            template = cone_template(self.endpoints[catalogue], verb, encoding, self.descriptor)
+            self.templates[key] = template
+        return template
 
 
 def with_sample_test_queries(profile: ConeProfile, endpoints: Mapping[str, Endpoint], store: Store) -> ConeProfile:

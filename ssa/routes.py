@@ -31,7 +31,7 @@ from ssa.params import parse_query
 from ssa.preview import cached_preview, preview_path
 from ssa.products import IntegrityFault, Product, file_chunks, find_product, open_verified, verify
 from ssa.query import metadata_document, query_document
-from ssa.service import MOUNT, SSAService
+from ssa.service import LIGHTCURVES, MOUNT, SSAService
 from ssa.soda import SodaError, barycentric_window, parse_cutout, select_bands, usage
 from ssa.timeseries import ProductInfo, csv_chunks, fits_bytes, load_light_curve, votable_chunks
 from vo_service.access import Viewer
@@ -103,8 +103,8 @@ async def ssap(request: Request) -> Response:
     runtime = _runtime(ctx)
     params = await request_params(request)
     service = runtime.service
-    plan = await run_in_threadpool(parse_query, params, service.profile, service.names,
-                                   ivo_prefix=ctx.settings.ivo_prefix, hard_maxrec=ctx.settings.limits.maxrec_hard)
+    plan = await ctx.cpu_lane.run(parse_query, params, service.profile, service.names,
+                                  ivo_prefix=ctx.settings.ivo_prefix, hard_maxrec=ctx.settings.limits.maxrec_hard)
     if plan.metadata:
         return Response(runtime.metadata, media_type=SSA_MEDIA_TYPE)
     viewer = get_viewer(request)
@@ -113,7 +113,7 @@ async def ssap(request: Request) -> Response:
         chunks = query_document(service, ctx.store, viewer, plan, timeout=ctx.settings.limits.sync_timeout_s)
         return buffered_response(chunks, SSA_MEDIA_TYPE)
 
-    return await run_in_threadpool(answer)
+    return await ctx.cpu_lane.run(answer)
 
 
 # -- downloads ---------------------------------------------------------------------------------
@@ -313,8 +313,10 @@ def services(settings: Settings) -> list[ServiceLink]:
 
 
 def startup(ctx: ServiceContext) -> None:
-    """Build the profile, target names and fixed documents before the first request."""
+    """Build the profile, target names and fixed documents before the first request, and
+    have the store hold the light-curve table ready for positional queries."""
     ctx.extras[EXTRA_KEY] = build_runtime(ctx)
+    ctx.store.preload(LIGHTCURVES)
 
 
 __all__ = ["EXTRA_KEY", "SSARuntime", "build_runtime", "routes", "services", "startup"]

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any
 from starlette.requests import Request
 
 from vo_service.access import Viewer
+from vo_service.concurrency import CpuLane
 from vo_service.metadata import Catalogue
 from vo_service.settings import Settings
 from vo_service.store.duckdb_store import DuckDBStore
@@ -30,6 +31,11 @@ class ServiceContext:
     jobs: dict[str, JobService] = field(default_factory=dict)
     started_at: float = field(default_factory=time.time)
     extras: dict[str, Any] = field(default_factory=dict)
+    #: worker threads for short CPU-bound answers (cone searches, SSA queries).
+    cpu_lane: CpuLane = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.cpu_lane = CpuLane(self.settings.limits.cpu_lane_threads)
 
 
 def get_context(request: Request) -> ServiceContext:

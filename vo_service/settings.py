@@ -32,7 +32,12 @@ class Limits(BaseModel):
     upload_max_rows: int = 200_000
     max_concurrent_queries: int = 16
     worker_threads: int = 2
+    #: threads answering short CPU-bound requests (cone, SSA); more only adds GIL contention.
+    cpu_lane_threads: int = Field(default=2, ge=1, le=64)
     batch_rows: int = 20_000
+    #: positional tables up to this many rows are held in memory for cone searches
+    #: (about 230 MB per million rows of corot.targets); 0 keeps every table on disk.
+    resident_rows: int = 2_000_000
 
 
 class Settings(BaseModel):

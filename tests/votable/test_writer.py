@@ -22,7 +22,7 @@ from vo_service.metadata import ColumnMeta
 from vo_service.store.base import QueryTimeout, StoreError
 from vo_service.votable import writer
 from vo_service.votable.envelope import Info, Param
-from vo_service.votable.fields import VOTABLE_NS, CooSys, TimeSys, resolve_field
+from vo_service.votable.fields import VOTABLE_NS, CooSys, Encoding, TimeSys, resolve_field
 from vo_service.votable.writer import prime, write_votable
 
 from .oracle import (
@@ -107,6 +107,18 @@ def test_overflow_only_when_another_row_exists(
     doc = document(ALL_TYPES, [*batches, to_batch([])], max_records=max_records)
     assert len(parse_votable(doc).get_first_table().array) == min(max_records, sum(sizes))
     assert ("OVERFLOW" in [s for s, _ in query_statuses(doc)]) is overflow
+
+
+@pytest.mark.parametrize("encoding", ENCODINGS)
+def test_a_prepared_template_streams_each_document_afresh(rows: list[dict[str, Any]], encoding: Encoding) -> None:
+    template = writer.prepare_votable(ALL_TYPES, encoding=encoding, coosys=CooSys(), table_name="t")
+    overflowing = b"".join(template.stream([to_batch(rows)], max_records=10))
+    complete = b"".join(template.stream(split_batches(rows, [3, 4])))
+    assert overflowing == document(ALL_TYPES, [to_batch(rows)], encoding=encoding, coosys=CooSys(), table_name="t",
+                                   max_records=10)
+    assert complete == document(ALL_TYPES, [to_batch(rows)], encoding=encoding, coosys=CooSys(), table_name="t")
+    assert [s for s, _ in query_statuses(complete)] == ["OK"]
+    assert_cells_equal(table_cells(complete), expected_cells(rows), SPECS)
 
 
 def test_maxrec_zero_reads_nothing_and_overflows() -> None:

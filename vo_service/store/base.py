@@ -126,6 +126,11 @@ class Store(Protocol):
         """
         ...
 
+    def preload(self, table: str) -> bool:
+        """Prepare ``table`` for latency-sensitive cone queries (the embedded store holds
+        tables up to ``Limits.resident_rows`` in memory); True if it did."""
+        ...
+
     def count(self, table: str, viewer: Viewer | None = None) -> int:
         """Number of rows of a declared table (visible to ``viewer`` when given)."""
         ...

@@ -33,6 +33,7 @@ from vo_service.store.base import (
     declared_tables,
 )
 from vo_service.store.duckdb_functions import register_functions
+from vo_service.store.resident import NotResident, ResidentTable
 from vo_service.store.watchdog import Watchdog
 
 #: Interrupts queries past their execution-time limit (one thread for the process).
@@ -86,6 +87,17 @@ class _SharedDatabase:
     _open: ClassVar[dict[str, tuple[duckdb.DuckDBPyConnection, int]]] = {}
     _lock: ClassVar[threading.Lock] = threading.Lock()
     _write_locks: ClassVar[dict[int, threading.Lock]] = {}
+    _versions: ClassVar[dict[int, int]] = {}
+
+    @classmethod
+    def version(cls, conn: duckdb.DuckDBPyConnection) -> int:
+        """How many write transactions have been committed on ``conn`` in this process."""
+        return cls._versions.get(id(conn), 0)
+
+    @classmethod
+    def bump(cls, conn: duckdb.DuckDBPyConnection) -> None:
+        with cls._lock:
+            cls._versions[id(conn)] = cls._versions.get(id(conn), 0) + 1
 
     @classmethod
     def write_lock(cls, conn: duckdb.DuckDBPyConnection) -> threading.Lock:
@@ -120,6 +132,7 @@ class _SharedDatabase:
                         return
                     del cls._open[key]
                     cls._write_locks.pop(id(conn), None)
+                    cls._versions.pop(id(conn), None)
                     break
         conn.close()
 
@@ -138,6 +151,7 @@ class DuckDBStore:
         views: Mapping[str, str] | None = None,
         threads: int = 2,
         memory_limit: str = "4GB",
+        resident_rows: int = 0,
     ) -> None:
         self.path = Path(path) if str(path) != ":memory:" else None
         self.catalogue = catalogue
@@ -151,6 +165,12 @@ class DuckDBStore:
         except duckdb.IOException as exc:
             raise StoreError(f"cannot open the archive database {path}: {exc}") from exc
         self._lock = _SharedDatabase.write_lock(self._conn)
+        #: positional tables up to this many rows answer cone queries from memory (0: never).
+        self.resident_rows = resident_rows
+        self._resident: dict[str, ResidentTable] = {}
+        #: tables found too big (or not positional) at the data version recorded here.
+        self._unqualified: dict[str, int] = {}
+        self._resident_lock = threading.Lock()
         if not read_only:
             self._create_schema()
             self._create_views(views or {})
@@ -267,8 +287,63 @@ class DuckDBStore:
     def select(
         self, query: Query, viewer: Viewer, *, batch_size: int = 10_000, timeout: float | None = None
     ) -> Iterator[pa.RecordBatch]:
+        if any(isinstance(p, Cone) for p in query.where):
+            resident = self._resident_table(query.table, wait=False)
+            if resident is not None:
+                try:
+                    return resident.select(query, viewer, batch_size=batch_size)
+                except NotResident:
+                    pass
         sql, params = self.compile(query, viewer)
         return self.stream_sql(sql, params, batch_size=batch_size, timeout=timeout)
+
+    # -- resident copies -----------------------------------------------------------------
+    @property
+    def data_version(self) -> int:
+        """Changes whenever a write transaction commits on this database in this process."""
+        return _SharedDatabase.version(self._conn)
+
+    def preload(self, table: str) -> bool:
+        """Hold ``table`` in memory for cone queries now, if it qualifies; True if it is held."""
+        return self._resident_table(table, wait=True) is not None
+
+    def _resident_table(self, table: str, *, wait: bool) -> ResidentTable | None:
+        """The current resident copy of ``table``, loading it when missing or stale.
+
+        Without ``wait``, a query that finds another thread loading the copy goes to the
+        database instead of queueing behind the load.
+        """
+        if self.resident_rows <= 0:
+            return None
+        version = self.data_version
+        current = self._resident.get(table)
+        if current is not None and current.version == version:
+            return current
+        if self._unqualified.get(table) == version:
+            return None
+        if not self._resident_lock.acquire(blocking=wait):
+            return None
+        try:
+            return self._load_resident(table, version)
+        finally:
+            self._resident_lock.release()
+
+    def _load_resident(self, table: str, version: int) -> ResidentTable | None:
+        current = self._resident.get(table)
+        if current is not None and current.version == version:
+            return current
+        self._resident.pop(table, None)
+        meta = self.catalogue.table(table)
+        if meta.spatial is None or meta.type != "table" or self.count(table) > self.resident_rows:
+            self._unqualified[table] = version
+            return None
+        names = ", ".join(quote_ident(c.name) for c in meta.columns)
+        data = self.fetch_table(
+            f"SELECT {names}, {quote_ident(HPX_COLUMN)} FROM {qualified(meta.name)} ORDER BY {quote_ident(HPX_COLUMN)}"
+        )
+        resident = ResidentTable.from_arrow(meta, data, version)
+        self._resident[table] = resident
+        return resident
 
     def stream_sql(
         self,
@@ -353,6 +428,7 @@ class DuckDBStore:
                 self._conn.execute("ROLLBACK")
                 raise
             self._conn.execute("COMMIT")
+            _SharedDatabase.bump(self._conn)
 
     def upsert(
         self, conn: duckdb.DuckDBPyConnection, table: str, rows: pa.Table, key: Sequence[str]

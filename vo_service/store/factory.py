@@ -11,7 +11,8 @@ from vo_service.store.duckdb_views import view_definitions
 def open_store(settings: Settings, catalogue: Catalogue | None = None) -> DuckDBStore:
     """The embedded DuckDB store of ``settings.data_dir``, with its views."""
     settings.data_dir.mkdir(parents=True, exist_ok=True)
-    return DuckDBStore(settings.database_path, catalogue or load_catalogue(), views=view_definitions(settings))
+    return DuckDBStore(settings.database_path, catalogue or load_catalogue(), views=view_definitions(settings),
+                       resident_rows=settings.limits.resident_rows)
 
 
 __all__ = ["open_store"]

@@ -24,9 +24,11 @@ from vo_service.votable.cells import (
     NUMPY_TYPES,
     array_cells,
     boolean_bytes,
+    null_mask,
     scalar_values,
     text_values,
     value_data,
+    value_offsets,
 )
 from vo_service.votable.fields import INTEGER_NULLS, FieldSpec
 
@@ -65,6 +67,31 @@ def _utf8_data(strings: pa.Array) -> tuple[str, npt.NDArray[np.int64]]:
     data = bytes(value_data(_strings_as_binary(strings)))
     lengths = np.asarray(pc.fill_null(pc.utf8_length(pc.fill_null(strings, "")), 0), dtype=np.int64)
     return data.decode("utf-8"), lengths
+
+
+def _plain_ascii_cells(
+    spec: FieldSpec, array: pa.Array
+) -> tuple[npt.NDArray[np.int64], pa.Array, npt.NDArray[np.bool_] | None] | None:
+    """Lengths, bytes and nulls of a variable-length ``char`` column that needs no rewriting.
+
+    The common case (ASCII text within the declared arraysize, empty null slots) is taken
+    straight from the Arrow buffers with a few numpy calls; anything else returns None and
+    goes through :func:`text_values`, which folds, cuts and fills.
+    """
+    if not (pa.types.is_string(array.type) or pa.types.is_large_string(array.type)):
+        return None
+    offsets = value_offsets(array)
+    lengths = np.diff(offsets)
+    nulls = null_mask(array)
+    if nulls is not None and np.any(lengths[nulls]):
+        return None
+    data = value_data(array)
+    raw = np.frombuffer(data, dtype=np.uint8)
+    if raw.size and int(raw.max()) >= 0x80:
+        return None
+    if spec.max_count is not None and lengths.size and int(lengths.max()) > spec.max_count:
+        return None
+    return lengths, _binary_from_bytes(data, offsets - offsets[0]), nulls
 
 
 def _offsets_from_lengths(lengths: npt.NDArray[np.int64]) -> npt.NDArray[np.int64]:
@@ -128,6 +155,13 @@ class BinaryRowEncoder:
 
     def _text(self, spec: FieldSpec, array: pa.Array, pieces: list[_Fixed | pa.Array]) -> npt.NDArray[np.bool_] | None:
         """char as ASCII bytes, unicodeChar as UCS-2 big-endian (VOTable 1.4 §6)."""
+        if spec.datatype == "char" and spec.count is None and not spec.is_timestamp:
+            plain = _plain_ascii_cells(spec, array)
+            if plain is not None:
+                lengths, values, nulls = plain
+                pieces.append(_Fixed(np.dtype(">i4"), lengths))
+                pieces.append(values)
+                return nulls
         strings = text_values(spec, array)
         nulls = None
         if strings.null_count:

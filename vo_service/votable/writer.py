@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import itertools
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any, TypedDict
 
 import pyarrow as pa
@@ -139,6 +140,73 @@ def _check_batch(specs: Sequence[FieldSpec], batch: pa.RecordBatch) -> None:
         raise ValueError(f"result rows have {batch.num_columns} columns, {len(specs)} were declared")
 
 
+@dataclass(frozen=True)
+class VOTableTemplate:
+    """A result document prepared once: the serialised envelope and the resolved FIELDs.
+
+    Services whose documents differ only in their rows (a cone search endpoint for one VERB
+    and serialisation) keep one template and stream each result through it, so a request
+    pays for its rows and not for building and serialising the same metadata again.
+    """
+
+    envelope: Envelope
+    specs: tuple[FieldSpec, ...]
+    encoding: Encoding
+
+    def stream(
+        self,
+        batches: Iterable[pa.RecordBatch],
+        *,
+        max_records: int | None = None,
+        on_error: ErrorHook | None = None,
+    ) -> Iterator[bytes]:
+        """The document with ``batches`` as its rows (see :func:`write_votable`)."""
+        rows = LimitedBatches(batches, max_records)
+        return _stream(self.envelope, self.specs, rows, self.encoding, on_error)
+
+
+def prepare_votable(
+    fields: Sequence[OutputColumn],
+    *,
+    encoding: Encoding = "binary2",
+    version: str = "1.4",
+    resource_infos: Sequence[Info] = (),
+    table_infos: Sequence[Info] = (),
+    params: Sequence[Param] = (),
+    resource_params: Sequence[Param] = (),
+    coosys: CooSys | None = None,
+    timesys: Sequence[TimeSys] = (),
+    refs: Mapping[str, str | None] | None = None,
+    query_status_extra: str | None = None,
+    extra_resources: Sequence[Any] = (),
+    table_name: str | None = None,
+    description: str | None = None,
+) -> VOTableTemplate:
+    """Check the arguments and build the envelope of a result document (see :func:`write_votable`)."""
+    if encoding not in ENCODINGS:
+        raise ValueError(f"unknown VOTable encoding {encoding!r}; use one of {ENCODINGS}")
+    if version not in VOTABLE_VERSIONS:
+        raise ValueError(f"VOTable version {version!r} is not supported; use one of {VOTABLE_VERSIONS}")
+    specs = tuple(resolve_field(column) for column in fields)
+    envelope = build_envelope(
+        specs,
+        resolve_refs(specs, coosys, timesys, refs),
+        encoding=encoding,
+        version=version,
+        resource_infos=resource_infos,
+        table_infos=table_infos,
+        params=params,
+        resource_params=resource_params,
+        coosys=coosys,
+        timesys=timesys,
+        query_status_extra=query_status_extra,
+        extra_resources=extra_resources,
+        table_name=table_name,
+        description=description,
+    )
+    return VOTableTemplate(envelope, specs, encoding)
+
+
 def write_votable(
     fields: Sequence[OutputColumn],
     batches: Iterable[pa.RecordBatch],
@@ -171,14 +239,8 @@ def write_votable(
     Arguments are checked now, before the first chunk is requested; the returned iterator
     holds at most one chunk of rows at a time.
     """
-    if encoding not in ENCODINGS:
-        raise ValueError(f"unknown VOTable encoding {encoding!r}; use one of {ENCODINGS}")
-    if version not in VOTABLE_VERSIONS:
-        raise ValueError(f"VOTable version {version!r} is not supported; use one of {VOTABLE_VERSIONS}")
-    specs = [resolve_field(column) for column in fields]
-    envelope = build_envelope(
-        specs,
-        resolve_refs(specs, coosys, timesys, refs),
+    template = prepare_votable(
+        fields,
         encoding=encoding,
         version=version,
         resource_infos=resource_infos,
@@ -187,13 +249,13 @@ def write_votable(
         resource_params=resource_params,
         coosys=coosys,
         timesys=timesys,
+        refs=refs,
         query_status_extra=query_status_extra,
         extra_resources=extra_resources,
         table_name=table_name,
         description=description,
     )
-    rows = LimitedBatches(batches, max_records)
-    return _stream(envelope, specs, rows, encoding, on_error)
+    return template.stream(batches, max_records=max_records, on_error=on_error)
 
 
 def _stream(
@@ -261,7 +323,9 @@ __all__ = [
     "ErrorHook",
     "LimitedBatches",
     "VOTableOptions",
+    "VOTableTemplate",
     "error_message",
+    "prepare_votable",
     "prime",
     "write_votable",
 ]

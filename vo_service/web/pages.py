@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import functools
 import time
 from pathlib import Path
 from typing import Any
 
 from jinja2 import Environment, FileSystemLoader, select_autoescape
+from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse, Response
 from starlette.routing import BaseRoute, Route
@@ -17,6 +19,7 @@ from vo_service.context import get_context, get_viewer
 TEMPLATES = Path(__file__).resolve().parent / "templates"
 
 
+@functools.cache
 def _environment() -> Environment:
     return Environment(loader=FileSystemLoader(TEMPLATES), autoescape=select_autoescape(["html"]))
 
@@ -44,7 +47,7 @@ async def landing(request: Request) -> Response:
         title=ctx.settings.title,
         base_url=ctx.settings.base_url,
         services=services,
-        summary=collection_summary(request),
+        summary=await run_in_threadpool(collection_summary, request),
         version=__version__,
         aladin_available=bool(ctx.extras.get("sky_view")),
     )
@@ -55,7 +58,7 @@ async def health(request: Request) -> Response:
     """Liveness and readiness for operators: store reachable, row counts, uptime."""
     ctx = get_context(request)
     try:
-        targets = ctx.store.count("corot.targets")
+        targets = await run_in_threadpool(ctx.store.count, "corot.targets")
         status, code = "ok", 200
     except Exception as exc:
         targets, status, code = 0, f"store unavailable: {exc}", 503
