@@ -20,7 +20,7 @@ from __future__ import annotations
 import itertools
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any, TypedDict
+from typing import Any, TypedDict, Unpack
 
 import pyarrow as pa
 
@@ -48,8 +48,8 @@ ENCODINGS: tuple[Encoding, ...] = ("binary2", "binary", "tabledata")
 ErrorHook = Callable[[BaseException], None]
 
 
-class VOTableOptions(TypedDict, total=False):
-    """Document metadata accepted by :func:`write_votable` (and forwarded by formats)."""
+class EnvelopeOptions(TypedDict, total=False):
+    """Document metadata around the rows (see :func:`write_votable`)."""
 
     resource_infos: Sequence[Info]
     table_infos: Sequence[Info]
@@ -62,6 +62,11 @@ class VOTableOptions(TypedDict, total=False):
     extra_resources: Sequence[Any]
     table_name: str | None
     description: str | None
+
+
+class VOTableOptions(EnvelopeOptions, total=False):
+    """Everything :func:`write_votable` accepts besides rows and format (formats forward it)."""
+
     on_error: ErrorHook | None
 
 
@@ -170,17 +175,7 @@ def prepare_votable(
     *,
     encoding: Encoding = "binary2",
     version: str = "1.4",
-    resource_infos: Sequence[Info] = (),
-    table_infos: Sequence[Info] = (),
-    params: Sequence[Param] = (),
-    resource_params: Sequence[Param] = (),
-    coosys: CooSys | None = None,
-    timesys: Sequence[TimeSys] = (),
-    refs: Mapping[str, str | None] | None = None,
-    query_status_extra: str | None = None,
-    extra_resources: Sequence[Any] = (),
-    table_name: str | None = None,
-    description: str | None = None,
+    **options: Unpack[EnvelopeOptions],
 ) -> VOTableTemplate:
     """Check the arguments and build the envelope of a result document (see :func:`write_votable`)."""
     if encoding not in ENCODINGS:
@@ -188,21 +183,23 @@ def prepare_votable(
     if version not in VOTABLE_VERSIONS:
         raise ValueError(f"VOTable version {version!r} is not supported; use one of {VOTABLE_VERSIONS}")
     specs = tuple(resolve_field(column) for column in fields)
+    coosys = options.get("coosys")
+    timesys = options.get("timesys", ())
     envelope = build_envelope(
         specs,
-        resolve_refs(specs, coosys, timesys, refs),
+        resolve_refs(specs, coosys, timesys, options.get("refs")),
         encoding=encoding,
         version=version,
-        resource_infos=resource_infos,
-        table_infos=table_infos,
-        params=params,
-        resource_params=resource_params,
+        resource_infos=options.get("resource_infos", ()),
+        table_infos=options.get("table_infos", ()),
+        params=options.get("params", ()),
+        resource_params=options.get("resource_params", ()),
         coosys=coosys,
         timesys=timesys,
-        query_status_extra=query_status_extra,
-        extra_resources=extra_resources,
-        table_name=table_name,
-        description=description,
+        query_status_extra=options.get("query_status_extra"),
+        extra_resources=options.get("extra_resources", ()),
+        table_name=options.get("table_name"),
+        description=options.get("description"),
     )
     return VOTableTemplate(envelope, specs, encoding)
 
@@ -214,47 +211,23 @@ def write_votable(
     encoding: Encoding = "binary2",
     version: str = "1.4",
     max_records: int | None = None,
-    resource_infos: Sequence[Info] = (),
-    table_infos: Sequence[Info] = (),
-    params: Sequence[Param] = (),
-    resource_params: Sequence[Param] = (),
-    coosys: CooSys | None = None,
-    timesys: Sequence[TimeSys] = (),
-    refs: Mapping[str, str | None] | None = None,
-    query_status_extra: str | None = None,
-    extra_resources: Sequence[Any] = (),
-    table_name: str | None = None,
-    description: str | None = None,
     on_error: ErrorHook | None = None,
+    **options: Unpack[EnvelopeOptions],
 ) -> Iterator[bytes]:
     """Stream a result VOTable (VOTable 1.4/1.5, DALI 1.1 §4.4) as chunks of bytes.
 
-    ``fields`` describe the batch columns in order.  ``refs`` maps column names to the
-    COOSYS/TIMESYS ID they refer to (None for no reference), overriding the defaults of
-    :func:`vo_service.votable.fields.default_ref`.  ``query_status_extra`` is the text of
-    the leading QUERY_STATUS INFO.  ``extra_resources`` (lxml elements, e.g. DataLink
-    service descriptors ``RESOURCE type="meta" utype="adhoc:service"``) follow the results
-    RESOURCE.  ``on_error`` sees unexpected exceptions that were reported in-band.
+    ``fields`` describe the batch columns in order.  ``options`` (:class:`EnvelopeOptions`):
+    ``refs`` maps column names to the COOSYS/TIMESYS ID they refer to (None for no
+    reference), overriding the defaults of :func:`vo_service.votable.fields.default_ref`;
+    ``query_status_extra`` is the text of the leading QUERY_STATUS INFO; ``extra_resources``
+    (lxml elements, e.g. DataLink service descriptors ``RESOURCE type="meta"
+    utype="adhoc:service"``) follow the results RESOURCE.  ``on_error`` sees unexpected
+    exceptions that were reported in-band.
 
     Arguments are checked now, before the first chunk is requested; the returned iterator
     holds at most one chunk of rows at a time.
     """
-    template = prepare_votable(
-        fields,
-        encoding=encoding,
-        version=version,
-        resource_infos=resource_infos,
-        table_infos=table_infos,
-        params=params,
-        resource_params=resource_params,
-        coosys=coosys,
-        timesys=timesys,
-        refs=refs,
-        query_status_extra=query_status_extra,
-        extra_resources=extra_resources,
-        table_name=table_name,
-        description=description,
-    )
+    template = prepare_votable(fields, encoding=encoding, version=version, **options)
     return template.stream(batches, max_records=max_records, on_error=on_error)
 
 
@@ -320,6 +293,7 @@ def prime(chunks: Iterator[bytes]) -> Iterator[bytes]:
 __all__ = [
     "CHUNK_ROWS",
     "ENCODINGS",
+    "EnvelopeOptions",
     "ErrorHook",
     "LimitedBatches",
     "VOTableOptions",
