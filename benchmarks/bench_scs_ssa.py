@@ -28,6 +28,7 @@ import time
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from urllib.parse import quote
 
 import httpx
 import numpy as np
@@ -49,6 +50,7 @@ from vo_service.store.duckdb_store import DuckDBStore
 from vo_service.store.factory import open_store
 
 CONE_RADIUS = 0.1
+TABLEDATA = "application/x-votable+xml;serialization=tabledata"
 
 
 def build_archive(root: Path, rows: int) -> tuple[Settings, str]:
@@ -105,7 +107,7 @@ def cone_positions(settings: Settings, count: int, seed: int = 1) -> npt.NDArray
 
 
 def cone_paths(positions: npt.NDArray[np.float64], **extra: str) -> list[str]:
-    query = "".join(f"&{name}={value}" for name, value in extra.items())
+    query = "".join(f"&{name}={quote(value)}" for name, value in extra.items())
     return [f"/scs/scs.xml?RA={ra:.6f}&DEC={dec:.6f}&SR={CONE_RADIUS}{query}" for ra, dec in positions]
 
 
@@ -117,7 +119,7 @@ def bench_scs(server: Server, positions: npt.NDArray[np.float64], seconds: float
           f"p95 {single.percentile(0.95):7.2f} ms   n={single.done}   (target < 5 ms)")
     with httpx.Client(timeout=30) as client:
         rows = [client.get(server.base + path).content.count(b"<TR>")
-                for path in cone_paths(positions[:100], RESPONSEFORMAT="votable/td")]
+                for path in cone_paths(positions[:100], RESPONSEFORMAT=TABLEDATA)]
     print(f"{'':<46} rows per cone: median {statistics.median(rows):.0f}, max {max(rows)}, "
           f"{single.size / max(single.done, 1) / 1024:.0f} KiB per answer")
     busy = load(server, paths, clients=clients, seconds=seconds)
