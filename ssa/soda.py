@@ -80,9 +80,12 @@ def parse_cutout(params: Mapping[str, Sequence[str]]) -> CutoutRequest:
     identifier = one_value(params, "ID")
     if not identifier:
         raise usage("ID is required: the publisher DID of a light curve")
+    time_text = one_value(params, "TIME")
+    band_text = one_value(params, "BAND")
+    if band_text and band_text.lower() in {"white", *COLOUR_BANDS}:
+        raise usage(f"BAND is a wavelength interval in metres (SODA 1.0 §3.3.4), such as BAND=6e-7 1e-6; "
+                    f"to choose a CoRoT band by name use COLOUR={band_text.lower()}")
     try:
-        time_text = one_value(params, "TIME")
-        band_text = one_value(params, "BAND")
         time = parse_interval(time_text, "TIME") if time_text else None
         band = parse_interval(band_text, "BAND") if band_text else None
     except RangeError as exc:

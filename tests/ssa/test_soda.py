@@ -100,6 +100,12 @@ def test_usage_errors_are_text(client: TestClient, chromatic: dict[str, float | 
     assert response.text.startswith(f"{code}: ")
 
 
+def test_a_band_name_points_to_colour(client: TestClient, chromatic: dict[str, float | str]) -> None:
+    response = client.get("/ssa/soda", params={"ID": str(chromatic["did"]), "BAND": "Red"})
+    assert response.status_code == 400
+    assert "COLOUR=red" in response.text
+
+
 def test_one_id_per_request(client: TestClient, chromatic: dict[str, float | str]) -> None:
     did = str(chromatic["did"])
     response = client.get("/ssa/soda", params=[("ID", did), ("ID", did)])
