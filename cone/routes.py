@@ -105,6 +105,21 @@ def startup(ctx: ServiceContext) -> None:
     ctx.extras[EXTRA_KEY] = service
     for table in sorted({endpoint.table.name for endpoint in service.endpoints.values()}):
         ctx.store.preload(table)
+    warm_up(service, ctx.store)
 
 
-__all__ = ["EXTRA_KEY", "availability", "capabilities", "routes", "services", "startup"]
+def warm_up(service: ConeService, store: Store) -> None:
+    """Answer each endpoint's VOSI test query once, so that the first user does not pay for
+    the lazy start of the array libraries and the building of the default documents."""
+    for spec in service.profile.catalogues:
+        sample = spec.test_query
+        try:
+            chunks, _ = service.respond(store, Viewer(), spec.name,
+                                        {"RA": [repr(sample.ra)], "DEC": [repr(sample.dec)], "SR": [repr(sample.sr)]})
+            for _ in chunks:
+                pass
+        except (StoreError, ServiceFault) as exc:
+            log.warning("cone search warm-up failed for %s: %s", spec.name, exc)
+
+
+__all__ = ["EXTRA_KEY", "availability", "capabilities", "routes", "services", "startup", "warm_up"]
