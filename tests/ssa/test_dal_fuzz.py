@@ -50,7 +50,7 @@ def _query_status(content: bytes) -> list[str]:
 @given(params=parameters, path=st.sampled_from(["scs.xml", "targets", "exo", "astero"]))
 def test_cone_search_answers_a_votable_with_status_200(client: TestClient, params: list[tuple[str, str]],
                                                         path: str) -> None:
-    response = client.get(f"/scs/{path}", params=params)
+    response = client.get(f"/scs/{path}", params=tuple(params))
     _no_traceback(response.content)
     assert response.status_code == 200
     statuses = _query_status(response.content)
@@ -74,7 +74,7 @@ def test_ssa_answers_a_dali_document(client: TestClient, params: list[tuple[str,
 @FUZZ
 @given(params=parameters)
 def test_soda_answers_a_cutout_or_a_soda_error(client: TestClient, params: list[tuple[str, str]]) -> None:
-    response = client.get("/ssa/soda", params=params)
+    response = client.get("/ssa/soda", params=tuple(params))
     _no_traceback(response.content)
     assert response.status_code in {200, 204, 400, 404}, response.text[:300]
     if response.status_code in {400, 404}:
