@@ -64,7 +64,9 @@ class ImageSurveySpec:
     """Shape of an image HiPS: deepest order, lowest order, tile width, tile formats."""
 
     order: int
-    order_min: int = 3
+    #: The whole hierarchy down to order 0 (HiPS 1.0 §4.1 lets orders below 3 be left out,
+    #: but a complete one costs a few tiles and reads right in every client and validator).
+    order_min: int = 0
     tile_width: int = 512
     formats: tuple[str, ...] = ("fits", "png")
 

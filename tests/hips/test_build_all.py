@@ -23,7 +23,7 @@ def test_fields_properties_describe_the_build(hips_dir: Path) -> None:
     props = read_properties(hips_dir / "fields" / "properties")
     assert props["creator_did"] == "ivo://corot.vo/corot/hips/fields"
     assert props["dataproduct_type"] == "image"
-    assert props["hips_order"] == "4" and props["hips_order_min"] == "3"  # preview: 37"/px → order 4 (25.8")
+    assert props["hips_order"] == "4" and props["hips_order_min"] == "0"  # preview: 37"/px → order 4 (25.8")
     assert props["hips_tile_width"] == "512" and props["hips_tile_format"] == "fits png"
     assert props["hips_pixel_bitpix"] == "-32"
     low, high = (float(v) for v in props["hips_pixel_cut"].split())
