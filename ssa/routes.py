@@ -14,6 +14,7 @@ DALI error documents), except SODA's plain-text errors (SODA 1.0 §5.2).
 from __future__ import annotations
 
 import logging
+from collections.abc import Awaitable, Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -33,7 +34,7 @@ from ssa.products import IntegrityFault, Product, file_chunks, find_product, ope
 from ssa.query import metadata_document, query_document
 from ssa.service import LIGHTCURVES, MOUNT, SSAService
 from ssa.soda import SodaError, barycentric_window, parse_cutout, select_bands, usage
-from ssa.timeseries import ProductInfo, csv_chunks, fits_bytes, load_light_curve, votable_chunks
+from ssa.timeseries import LightCurveTable, ProductInfo, csv_chunks, fits_bytes, load_light_curve, votable_chunks
 from vo_service.access import Viewer
 from vo_service.archive.n2fits import N2FormatError
 from vo_service.context import ServiceContext, get_context, get_viewer
@@ -146,33 +147,31 @@ def _light_curve(ctx: ServiceContext, viewer: Viewer, product_id: str, service: 
             from None
 
 
-async def product_votable(request: Request) -> Response:
-    """The light curve as a VOTable time series (TIMESYS, barycentric times)."""
-    ctx = get_context(request)
-    service = _runtime(ctx).service
-    product_id = str(request.path_params["product_id"])
-    viewer = get_viewer(request)
+def _series_download(
+    extension: str, media_type: str, disposition: str, encode: Callable[[LightCurveTable], Iterator[bytes]]
+) -> Callable[[Request], Awaitable[Response]]:
+    """A download of the light curve re-encoded from its N2 file (VOTable time series, CSV)."""
 
-    def answer() -> Response:
-        curve = _light_curve(ctx, viewer, product_id, service)
-        headers = {"Content-Disposition": f'inline; filename="{product_id}.vot"'}
-        return buffered_response(votable_chunks(curve), VOTABLE_MEDIA_TYPE, headers)
+    async def download(request: Request) -> Response:
+        ctx = get_context(request)
+        service = _runtime(ctx).service
+        product_id = str(request.path_params["product_id"])
+        viewer = get_viewer(request)
 
-    return await run_in_threadpool(answer)
+        def answer() -> Response:
+            curve = _light_curve(ctx, viewer, product_id, service)
+            headers = {"Content-Disposition": f'{disposition}; filename="{product_id}.{extension}"'}
+            return buffered_response(encode(curve), media_type, headers)
+
+        return await run_in_threadpool(answer)
+
+    download.__name__ = f"product_{extension}"
+    return download
 
 
-async def product_csv(request: Request) -> Response:
-    ctx = get_context(request)
-    service = _runtime(ctx).service
-    product_id = str(request.path_params["product_id"])
-    viewer = get_viewer(request)
-
-    def answer() -> Response:
-        curve = _light_curve(ctx, viewer, product_id, service)
-        headers = {"Content-Disposition": f'attachment; filename="{product_id}.csv"'}
-        return buffered_response(csv_chunks(curve), "text/csv", headers)
-
-    return await run_in_threadpool(answer)
+#: The light curve as a VOTable time series (TIMESYS, barycentric times), and as CSV.
+product_votable = _series_download("vot", VOTABLE_MEDIA_TYPE, "inline", votable_chunks)
+product_csv = _series_download("csv", "text/csv", "attachment", csv_chunks)
 
 
 async def preview(request: Request) -> Response:
