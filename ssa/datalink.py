@@ -3,7 +3,8 @@
 For each ID (DataLink 1.1 §3.2.1, several allowed, all links of one ID consecutive):
 
 - ``#this``: the N2 FITS file, and the light curve as VOTable and CSV, each with
-  content_qualifier ``#light-curve`` (product-type vocabulary, DataLink 1.1 §3.2.9);
+  content_qualifier ``#timeseries`` (product-type vocabulary, DataLink 1.1 §3.2.9), the
+  ``dataproduct_type`` of the same products in SSA and ObsCore;
 - ``#preview``: a PNG plot; ``#documentation``: the collection's landing page;
 - ``#cutout``: the SODA {sync} service, through a per-product service descriptor;
 - ``#auxiliary``: the same target's light curves of other runs (their {links});
@@ -67,6 +68,9 @@ N1_TYPES: Mapping[str, str] = {
     "EN2_STAR_MON": "EN1_STAR_MON",
     "AN2_STAR": "AN1_STAR",
 }
+
+#: content_qualifier of the '#this' links: the product-type vocabulary term of a light curve.
+THIS_QUALIFIER = "#timeseries"
 
 
 @dataclass
@@ -132,14 +136,14 @@ def _product_links(links: LinkRows, service: SSAService, identifier: str, row: M
     label = f"{service.names.name_of(int(row['corot_id']))} {row['run_code']} {row['product_type']}"
     links.add(identifier, "#this", access_url=f"{urls.products}/{pid}.fits", content_type="application/fits",
               length=int(row["file_size"]) if row.get("file_size") is not None else None,
-              qualifier="#light-curve", local="n2-fits",
+              qualifier=THIS_QUALIFIER, local="n2-fits",
               description=f"{label}: the N2 light-curve file (FITS, N2-4.4 layout)", auth=auth, authorized=True)
     links.add(identifier, "#this", access_url=f"{urls.products}/{pid}.vot", content_type="application/x-votable+xml",
-              qualifier="#light-curve", local="votable",
+              qualifier=THIS_QUALIFIER, local="votable",
               description=f"{label}: the light curve as a VOTable time series (all bands, barycentric times)",
               auth=auth, authorized=True)
     links.add(identifier, "#this", access_url=f"{urls.products}/{pid}.csv", content_type="text/csv",
-              qualifier="#light-curve", local="csv",
+              qualifier=THIS_QUALIFIER, local="csv",
               description=f"{label}: the light curve as comma-separated values", auth=auth, authorized=True)
     links.add(identifier, "#preview", access_url=f"{urls.preview}/{pid}.png", content_type="image/png",
               local="preview", description=f"{label}: plot of the white-light curve", auth=auth, authorized=True)

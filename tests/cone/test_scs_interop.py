@@ -51,6 +51,29 @@ def test_pyvo_cone_search(live_server: str) -> None:
     assert service.search(pos=centre, radius=1 * u.deg, verbosity=3).fieldnames[-1] == "product_did"
 
 
+def test_pyvo_follows_datalink_from_cone_results_to_the_light_curve(live_server: str) -> None:
+    """What TOPCAT's DataLink activation does: the service descriptor of the cone answer
+    turns a row into its links, and '#this' into the N2 file."""
+    import io
+
+    from astropy.io import fits
+    from pyvo.dal import SCSService, SSAService
+
+    light_curve = SSAService(f"{live_server}/ssa/ssap.xml").search(pos=SkyCoord(102.0 * u.deg, -2.0 * u.deg),
+                                                                  diameter=6 * u.deg, format="fits")[0]
+    centre = SkyCoord(float(light_curve["ra"]) * u.deg, float(light_curve["dec"]) * u.deg)
+    results = SCSService(f"{live_server}/scs/scs.xml").search(pos=centre, radius=1 / 3600 * u.deg, verbosity=3)
+    assert len(results) >= 1
+    links = next(results.iter_datalinks())
+    this = [row for row in links.bysemantics("#this", include_narrower=False)
+            if row.content_type == "application/fits"]
+    assert len(this) == 1
+    assert this[0]["content_qualifier"] == "#timeseries"
+    assert this[0].access_url == light_curve.acref  # the same N2 file the SSA record points to
+    with fits.open(io.BytesIO(this[0].getdataset().read())) as hdus:
+        assert hdus[0].header["TELESCOP"] == "COROT"
+
+
 def test_pyvo_reports_scs_errors(live_server: str) -> None:
     from pyvo.dal import DALQueryError, SCSService
 

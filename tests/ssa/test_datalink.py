@@ -51,7 +51,7 @@ def test_links_of_a_light_curve(client: TestClient, public_products: dict[str, s
         by_semantics.setdefault(row["semantics"], []).append(row)
     this = {row["content_type"]: row for row in by_semantics["#this"]}
     assert set(this) == {"application/fits", "application/x-votable+xml", "text/csv"}
-    assert {row["content_qualifier"] for row in this.values()} == {"#light-curve"}
+    assert {row["content_qualifier"] for row in this.values()} == {"#timeseries"}
     fits_row = this["application/fits"]
     download = client.get(fits_row["access_url"].replace("http://testserver", ""))
     assert download.status_code == 200 and len(download.content) == fits_row["content_length"]
