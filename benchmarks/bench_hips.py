@@ -17,11 +17,8 @@ Without ``--data-dir`` a demo archive is generated in a temporary folder first.
 from __future__ import annotations
 
 import argparse
-import asyncio
 import os
-import random
 import shutil
-import socket
 import subprocess
 import sys
 import tempfile
@@ -29,9 +26,8 @@ import threading
 import time
 from pathlib import Path
 
-import httpx
+from serving import ROOT, load, start_server
 
-ROOT = Path(__file__).resolve().parent.parent
 ALADIN_JAR = Path("/usr/share/java/aladin.jar")
 
 
@@ -131,72 +127,6 @@ def run_stage(args: argparse.Namespace) -> None:
         print(report.summary())
 
 
-# -- serving throughput ---------------------------------------------------------------------------
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-def serve(data_dir: Path) -> tuple[subprocess.Popen[bytes], str]:
-    port = _free_port()
-    code = (
-        "import uvicorn, logging; from pathlib import Path; from vo_service.app import create_app; "
-        "from vo_service.settings import Settings; from vo_service.logging_setup import configure_logging; "
-        f"s = Settings(data_dir=Path({str(data_dir)!r}), base_url='http://127.0.0.1:{port}', log_level='WARNING'); "
-        "configure_logging('WARNING', True); "
-        f"uvicorn.run(create_app(s), host='127.0.0.1', port={port}, log_config=None, access_log=False)"
-    )
-    process = subprocess.Popen([sys.executable, "-c", code], env={**os.environ, "PYTHONPATH": str(ROOT)},
-                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    base = f"http://127.0.0.1:{port}"
-    deadline = time.time() + 60
-    while time.time() < deadline:
-        try:
-            if httpx.get(f"{base}/health", timeout=1).status_code == 200:
-                return process, base
-        except httpx.HTTPError:
-            time.sleep(0.2)
-    process.kill()
-    raise RuntimeError("the server did not start")
-
-
-async def _client(host: str, port: int, paths: list[str], deadline: float, seed: int) -> tuple[int, int, int]:
-    """One keep-alive HTTP/1.1 connection issuing GETs back to back (a lean client, so the
-    figure measures the server rather than the client library)."""
-    rng = random.Random(seed)
-    reader, writer = await asyncio.open_connection(host, port)
-    done = errors = size = 0
-    try:
-        while time.perf_counter() < deadline:
-            path = rng.choice(paths)
-            writer.write(f"GET {path} HTTP/1.1\r\nHost: {host}:{port}\r\nOrigin: http://bench\r\n\r\n".encode())
-            await writer.drain()
-            head = await reader.readuntil(b"\r\n\r\n")
-            status = int(head.split(b" ", 2)[1])
-            length = 0
-            for line in head.split(b"\r\n"):
-                if line.lower().startswith(b"content-length:"):
-                    length = int(line.split(b":", 1)[1])
-            body = await reader.readexactly(length)
-            if status == 200:
-                done += 1
-                size += len(body)
-            else:
-                errors += 1
-    finally:
-        writer.close()
-    return done, size, errors
-
-
-async def hammer(base: str, paths: list[str], clients: int, seconds: float) -> tuple[int, int, int]:
-    """(responses, bytes, errors) of ``clients`` concurrent connections over ``seconds``."""
-    host, port = base.removeprefix("http://").split(":")
-    deadline = time.perf_counter() + seconds
-    results = await asyncio.gather(*(_client(host, int(port), paths, deadline, i) for i in range(clients)))
-    return tuple(sum(r[i] for r in results) for i in range(3))  # type: ignore[return-value]
-
-
 # -- main ---------------------------------------------------------------------------------------------
 def generate_archive(data_dir: Path) -> None:
     code = (
@@ -257,23 +187,24 @@ def main() -> None:
                                         f"in={images}", f"out={out}", "id=bench/P/corot", "order=8",
                                         "INDEX", "TILES", "PNG"])
             print(f"{args.run} at full resolution, CDS Hipsgen (INDEX TILES PNG): {seconds:.1f} s, peak {mb(peak)}")
+        elif args.no_hipsgen:
+            print("Hipsgen comparison skipped (--no-hipsgen)")
         else:
             print("Hipsgen comparison skipped (java or /usr/share/java/aladin.jar missing)")
 
         hips = data_dir / "hips"
         tiles = {ext: [f"/hips/{p.relative_to(hips)}" for p in hips.glob(f"*/Norder*/Dir*/Npix*.{ext}")]
                  for ext in ("png", "tsv", "fits")}
-        server, base = serve(data_dir)
+        server = start_server(data_dir, {"LOG_LEVEL": "WARNING"})
         try:
-            asyncio.run(hammer(base, tiles["png"], args.clients, 1.0))  # warm-up
+            load(server, tiles["png"], clients=args.clients, seconds=1.0)  # warm-up
             for label, paths in (("PNG tiles", tiles["png"]), ("TSV tiles", tiles["tsv"]),
                                  ("FITS tiles (1 MB each)", tiles["fits"])):
-                done, size, errors = asyncio.run(hammer(base, paths, args.clients, args.seconds))
-                print(f"serving {label}, {args.clients} concurrent clients on loopback: "
-                      f"{done / args.seconds:.0f} tiles/s, {size / args.seconds / 2**20:.0f} MB/s, {errors} errors")
+                result = load(server, paths, clients=args.clients, seconds=args.seconds)
+                print(f"serving {label}, {args.clients} concurrent clients on loopback: {result.rate:.0f} tiles/s, "
+                      f"{result.size / result.seconds / 2**20:.0f} MB/s, {result.errors} errors")
         finally:
-            server.terminate()
-            server.wait(timeout=10)
+            server.stop()
         print("(target: > 1000 tiles/s)")
 
 

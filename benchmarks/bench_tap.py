@@ -22,10 +22,7 @@ from __future__ import annotations
 import argparse
 import io
 import os
-import socket
 import statistics
-import subprocess
-import sys
 import tempfile
 import threading
 import time
@@ -35,6 +32,7 @@ from pathlib import Path
 
 import httpx
 import numpy as np
+from serving import Server, start_server
 
 TARGETS = {
     "point lookup by ID": 5.0,
@@ -64,31 +62,6 @@ def build_archive(data_dir: Path, rows: int) -> None:
     finally:
         store.close()
     path.unlink()
-
-
-def serve(data_dir: Path, port: int) -> None:
-    """Child process: the service on 127.0.0.1:``port``."""
-    import uvicorn
-
-    from vo_service.app import create_app
-    from vo_service.settings import Limits, Settings
-
-    settings = Settings(data_dir=data_dir, base_url=f"http://127.0.0.1:{port}", log_level="WARNING",
-                        limits=Limits(maxrec_hard=2_000_000, sync_timeout_s=300))
-    uvicorn.run(create_app(settings), host="127.0.0.1", port=port, log_level="warning", access_log=False)
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-def _rss_mib(pid: int) -> float:
-    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-        if line.startswith("VmRSS:"):
-            return int(line.split()[1]) / 1024
-    return float("nan")
 
 
 class Client:
@@ -135,16 +108,16 @@ def upload_table(client: Client, n: int) -> bytes:
     return buffer.getvalue()
 
 
-def stream_million(client: Client, pid: int) -> tuple[float, float, float, int]:
+def stream_million(client: Client, server: Server) -> tuple[float, float, float, int]:
     """Seconds, server RSS before and peak (MiB), bytes received for 1M rows."""
-    before = _rss_mib(pid)
+    before = server.rss_mib()
     peak = before
     done = threading.Event()
 
     def sample() -> None:
         nonlocal peak
         while not done.wait(0.05):
-            peak = max(peak, _rss_mib(pid))
+            peak = max(peak, server.rss_mib())
 
     sampler = threading.Thread(target=sample, daemon=True)
     sampler.start()
@@ -162,18 +135,10 @@ def stream_million(client: Client, pid: int) -> tuple[float, float, float, int]:
 
 
 def run(data_dir: Path, repeat: int) -> None:
-    port = _free_port()
-    child = subprocess.Popen([sys.executable, __file__, "--serve", str(data_dir), str(port)],
-                             stdout=subprocess.DEVNULL)
-    base = f"http://127.0.0.1:{port}"
+    server = start_server(data_dir, {"LOG_LEVEL": "WARNING", "LIMITS__MAXREC_HARD": "2000000",
+                                     "LIMITS__SYNC_TIMEOUT_S": "300"})
+    base = server.base
     try:
-        deadline = time.time() + 120
-        while time.time() < deadline:
-            try:
-                if httpx.get(f"{base}/tap/availability", timeout=1).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                time.sleep(0.2)
         client = Client(base)
         sample = client.query("SELECT TOP 1 corot_id, ra, dec FROM corot.targets WHERE MOD(corot_id, 7) = 3",
                               RESPONSEFORMAT="csv").decode().splitlines()[1].split(",")
@@ -197,10 +162,9 @@ def run(data_dir: Path, repeat: int) -> None:
                       "ON DISTANCE(POINT(s.ra, s.dec), POINT(t.ra, t.dec)) < 2.0 / 3600")
         results["10k-row upload crossmatch (2 arcsec)"] = median_ms(
             lambda: client.upload(crossmatch, table), max(3, repeat // 5))
-        seconds, before, peak, received = stream_million(client, child.pid)
+        seconds, before, peak, received = stream_million(client, server)
     finally:
-        child.terminate()
-        child.wait(timeout=30)
+        server.stop()
     print(f"{'measure':42s} {'median':>10s} {'target':>10s}")
     for name, value in results.items():
         target = TARGETS[name]
@@ -213,9 +177,6 @@ def run(data_dir: Path, repeat: int) -> None:
 
 
 def main() -> None:
-    if len(sys.argv) == 4 and sys.argv[1] == "--serve":
-        serve(Path(sys.argv[2]), int(sys.argv[3]))
-        return
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--rows", type=int, default=1_000_000)
     parser.add_argument("--repeat", type=int, default=15)
