@@ -72,8 +72,7 @@ def _access_size(rows: _Rows) -> pa.Array:
     native = rows.per_format([spec.native for spec in formats], pa.bool_())
     points = pc.cast(pc.fill_null(rows.column("n_points"), 0), pa.int64())
     estimate = pc.add(fixed, pc.multiply(per_point, points))
-    size = pc.if_else(native, pc.cast(rows.column("file_size"), pa.int64()), estimate)
-    return pc.cast(pc.ceil(pc.divide(pc.cast(size, pa.float64()), 1024.0)), pa.int64())
+    return pc.if_else(native, pc.cast(rows.column("file_size"), pa.int64()), estimate)
 
 
 def _score(rows: _Rows) -> pa.Array:

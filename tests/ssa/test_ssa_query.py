@@ -64,11 +64,11 @@ def test_each_light_curve_is_listed_in_every_format(client: TestClient) -> None:
     assert list(rows["data_model"])[:2] == ["Spectrum-1.1", "CoRoT-N2-4.4"]
 
 
-def test_access_size_of_the_fits_file_is_exact_in_kilobytes(client: TestClient) -> None:
+def test_access_size_of_the_fits_file_is_exact_in_bytes(client: TestClient) -> None:
     rows = ssa_rows(client, FORMAT="fits", MAXREC="3")
-    for url, size in zip(rows["access_url"], rows["access_estsize"], strict=True):
+    for url, size in zip(rows["access_url"], rows["access_size"], strict=True):
         content = client.get(url.replace("http://testserver", "")).content
-        assert int(size) == -(-len(content) // 1024)
+        assert int(size) == len(content)
 
 
 def test_position_search_and_score(client: TestClient) -> None:
