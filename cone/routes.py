@@ -25,7 +25,7 @@ from vo_service.context import ServiceContext, get_context, get_viewer
 from vo_service.faults import ServiceFault
 from vo_service.params import request_params
 from vo_service.responses import buffer_or_stream
-from vo_service.services import ServiceLink
+from vo_service.services import ServiceLink, VosiDocuments
 from vo_service.settings import Settings
 from vo_service.store.base import Store, StoreError
 from vo_service.vosi_availability import availability_response
@@ -108,6 +108,11 @@ def startup(ctx: ServiceContext) -> None:
     warm_up(service, ctx.store)
 
 
+def vosi_documents(ctx: ServiceContext) -> VosiDocuments:
+    """The VOSI capabilities document, for the registry records of the cone searches."""
+    return VosiDocuments(_service(ctx).capabilities)
+
+
 def warm_up(service: ConeService, store: Store) -> None:
     """Answer each endpoint's VOSI test query once, so that the first user does not pay for
     the lazy start of the array libraries and the building of the default documents."""
@@ -122,4 +127,4 @@ def warm_up(service: ConeService, store: Store) -> None:
             log.warning("cone search warm-up failed for %s: %s", spec.name, exc)
 
 
-__all__ = ["EXTRA_KEY", "availability", "capabilities", "routes", "services", "startup", "warm_up"]
+__all__ = ["EXTRA_KEY", "availability", "capabilities", "routes", "services", "startup", "vosi_documents", "warm_up"]

@@ -41,7 +41,7 @@ from vo_service.context import ServiceContext, get_context, get_viewer
 from vo_service.faults import NotFoundFault, UsageFault
 from vo_service.params import request_params
 from vo_service.responses import buffered_response
-from vo_service.services import ServiceLink
+from vo_service.services import ServiceLink, VosiDocuments
 from vo_service.settings import Settings
 from vo_service.vosi_availability import availability_response
 
@@ -311,6 +311,11 @@ def services(settings: Settings) -> list[ServiceLink]:
     ]
 
 
+def vosi_documents(ctx: ServiceContext) -> VosiDocuments:
+    """The VOSI capabilities document (SSA, DataLink, SODA), for the registry record."""
+    return VosiDocuments(_runtime(ctx).capabilities)
+
+
 def startup(ctx: ServiceContext) -> None:
     """Build the profile, target names and fixed documents before the first request, and
     have the store hold the light-curve table ready for positional queries."""
@@ -318,4 +323,4 @@ def startup(ctx: ServiceContext) -> None:
     ctx.store.preload(LIGHTCURVES)
 
 
-__all__ = ["EXTRA_KEY", "SSARuntime", "build_runtime", "routes", "services", "startup"]
+__all__ = ["EXTRA_KEY", "SSARuntime", "build_runtime", "routes", "services", "startup", "vosi_documents"]

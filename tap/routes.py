@@ -25,7 +25,7 @@ from tap.vosi_tables import find_table, standalone_table, tableset
 from tap.xml import XML_MEDIA_TYPE, xml_bytes
 from vo_service.context import ServiceContext, get_context
 from vo_service.faults import NotFoundFault
-from vo_service.services import ServiceLink
+from vo_service.services import ServiceLink, VosiDocuments
 from vo_service.settings import Settings
 from vo_service.uws import JobService, uws_routes
 from vo_service.vosi_availability import availability_response
@@ -117,6 +117,13 @@ def services(settings: Settings) -> list[ServiceLink]:
                         standard_id="ivo://ivoa.net/std/TAP", url=tap_url(settings))]
 
 
+def vosi_documents(ctx: ServiceContext) -> VosiDocuments:
+    """The VOSI capabilities and full tables documents, for the registry record."""
+    settings = ctx.settings
+    return VosiDocuments(capabilities_xml(settings, tap_url(settings)),
+                         xml_bytes(tableset(ctx.catalogue, detail=True)))
+
+
 def startup(ctx: ServiceContext) -> None:
     """TAP_SCHEMA rows from the catalogue, the query gate, the plan cache, the async job type and routes."""
     for name, data in tap_schema_tables(ctx.catalogue).items():
@@ -135,4 +142,4 @@ def startup(ctx: ServiceContext) -> None:
     )
 
 
-__all__ = ["routes", "services", "startup"]
+__all__ = ["routes", "services", "startup", "vosi_documents"]

@@ -20,6 +20,7 @@ from starlette.routing import BaseRoute, Mount
 
 import cone.routes as cone_routes
 import hips.routes as hips_routes
+import registry.routes as registry_routes
 import ssa.routes as ssa_routes
 import tap.routes as tap_routes
 from vo_service.context import ServiceContext
@@ -27,6 +28,7 @@ from vo_service.faults import ServiceFault
 from vo_service.faults_render import handle_fault, handle_http_exception, handle_unexpected
 from vo_service.metadata import load_catalogue
 from vo_service.middleware import IdentityMiddleware, RequestLogMiddleware
+from vo_service.services import VOSI_KEY
 from vo_service.settings import Settings
 from vo_service.store.factory import open_store
 from vo_service.web import pages
@@ -35,13 +37,14 @@ log = logging.getLogger(__name__)
 
 
 #: Protocol packages and where they are mounted.  Each ``routes`` module exposes
-#: ``routes()``, ``services(settings)`` and optional ``startup``/``shutdown`` hooks
-#: (see :mod:`vo_service.services`).
+#: ``routes()``, ``services(settings)`` and optional ``startup``/``shutdown``,
+#: ``vosi_documents`` and ``ready`` hooks (see :mod:`vo_service.services`).
 PROTOCOL_MOUNTS: tuple[tuple[str, ModuleType], ...] = (
     ("/tap", tap_routes),
     ("/scs", cone_routes),
     ("/ssa", ssa_routes),
     ("/hips", hips_routes),
+    ("/registry", registry_routes),
 )
 
 
@@ -74,6 +77,12 @@ def create_app(settings: Settings) -> Starlette:
             startup = getattr(module, "startup", None)
             if startup is not None:
                 startup(ctx)
+        ctx.extras[VOSI_KEY] = {prefix: module.vosi_documents(ctx) for prefix, module in modules
+                                if hasattr(module, "vosi_documents")}
+        for _, module in modules:
+            ready = getattr(module, "ready", None)
+            if ready is not None:
+                ready(ctx)
         log.info("service starting", extra={"base_url": settings.base_url, "data_dir": str(settings.data_dir)})
         try:
             yield {"ctx": ctx}

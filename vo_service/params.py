@@ -10,16 +10,21 @@ from __future__ import annotations
 from starlette.requests import Request
 
 
-async def request_params(request: Request) -> dict[str, list[str]]:
-    """GET and POST parameters with upper-cased names; values as sent."""
+async def request_params(request: Request, *, case_sensitive: bool = False) -> dict[str, list[str]]:
+    """GET and POST parameters; values as sent, names upper-cased (DALI 1.1 §3: parameter
+    names are case-insensitive) unless ``case_sensitive`` (OAI-PMH 2.0 §3.1.1)."""
     params: dict[str, list[str]] = {}
+
+    def add(key: str, value: str) -> None:
+        params.setdefault(key if case_sensitive else key.upper(), []).append(value)
+
     for key, value in request.query_params.multi_items():
-        params.setdefault(key.upper(), []).append(value)
+        add(key, value)
     if request.method == "POST":
         form = await request.form()
         for key, item in form.multi_items():
             if isinstance(item, str):
-                params.setdefault(key.upper(), []).append(item)
+                add(key, item)
     return params
 
 

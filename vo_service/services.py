@@ -2,12 +2,26 @@
 
 A protocol package exposes ``routes() -> list[BaseRoute]`` (mounted by ``vo_service.app``
 under its prefix) and ``services(settings) -> list[ServiceLink]`` (listed on the landing
-page and, later, in registry records).
+page), and may expose the hooks ``startup(ctx)``/``shutdown(ctx)``,
+``vosi_documents(ctx) -> VosiDocuments`` (what the service says about itself, copied into
+its registry records) and ``ready(ctx)`` (run once every service has started and stated
+its VOSI documents, which the app keeps in ``ctx.extras[VOSI_KEY]`` by mount point).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+
+#: ``ctx.extras`` key of the VOSI documents of the mounted services, by mount point.
+VOSI_KEY = "vosi"
+
+
+@dataclass(frozen=True)
+class VosiDocuments:
+    """A service's VOSI capabilities document and, when it has one, its VOSI tables document."""
+
+    capabilities: bytes
+    tables: bytes | None = None
 
 
 @dataclass(frozen=True)
@@ -20,4 +34,4 @@ class ServiceLink:
     url: str
 
 
-__all__ = ["ServiceLink"]
+__all__ = ["VOSI_KEY", "ServiceLink", "VosiDocuments"]

@@ -49,7 +49,8 @@ class Settings(BaseModel):
     data_dir: Path = Path("data")
     authority: str = "corot.vo"
     title: str = "CoRoT VO"
-    contact_email: str = "corot-vo@localhost"
+    #: published in the registry records and OAI-PMH Identify; set the operators' address.
+    contact_email: str = "corot-vo@example.org"
     log_level: str = "INFO"
     log_json: bool = True
     #: users and groups for the access layer: {"user": {"token": "...", "groups": ["corot-coi"]}}

@@ -1,0 +1,63 @@
+"""HTTP endpoint of the publishing registry, mounted at ``/registry``.
+
+``/registry/oai.xml``: OAI-PMH 2.0 (GET and POST, OAI-PMH 2.0 §3.1.1) over the records of
+:mod:`registry.records`, built once every service has stated its VOSI documents.
+"""
+
+from __future__ import annotations
+
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import BaseRoute, Route
+
+from registry.oai import Repository, answer
+from registry.profile import load_profile
+from registry.records import REGISTRY_STANDARD_ID, RecordBuilder
+from registry.stamps import RecordStamps
+from vo_service.context import ServiceContext, get_context
+from vo_service.faults import TransientFault
+from vo_service.params import request_params
+from vo_service.services import VOSI_KEY, ServiceLink
+from vo_service.settings import Settings
+
+MOUNT = "/registry"
+OAI_PATH = f"{MOUNT}/oai.xml"
+EXTRA_KEY = "registry"
+XML_MEDIA_TYPE = "text/xml"
+
+
+def build_repository(ctx: ServiceContext) -> Repository:
+    """Every record, stamped, from the declaration and the services' VOSI documents."""
+    profile = load_profile()
+    builder = RecordBuilder(profile, ctx.settings)
+    records = builder.all(ctx.extras.get(VOSI_KEY, {}), OAI_PATH)
+    RecordStamps(ctx.settings.data_dir / "registry" / "stamps.json").apply(records)
+    registry_record = next(r for r in records if r.identifier == builder.ivoid(profile.registry.suffix))
+    return Repository(name=profile.registry.title, base_url=builder.url(OAI_PATH),
+                      admin_email=ctx.settings.contact_email, records=records, registry_record=registry_record,
+                      max_records=profile.registry.max_records)
+
+
+async def oai(request: Request) -> Response:
+    repository = get_context(request).extras.get(EXTRA_KEY)
+    if not isinstance(repository, Repository):
+        raise TransientFault("The registry records are not built yet; try again in a moment")
+    params = await request_params(request, case_sensitive=True)
+    return Response(answer(repository, params), media_type=XML_MEDIA_TYPE)
+
+
+def routes() -> list[BaseRoute]:
+    return [Route("/oai.xml", oai, methods=["GET", "POST"])]
+
+
+def services(settings: Settings) -> list[ServiceLink]:
+    return [ServiceLink(title=f"{settings.title} publishing registry (OAI-PMH)", standard="RegistryInterface 1.1",
+                        standard_id=REGISTRY_STANDARD_ID, url=f"{settings.base_url}{OAI_PATH}")]
+
+
+def ready(ctx: ServiceContext) -> None:
+    """Build the records once the services have stated their VOSI documents."""
+    ctx.extras[EXTRA_KEY] = build_repository(ctx)
+
+
+__all__ = ["EXTRA_KEY", "MOUNT", "OAI_PATH", "build_repository", "ready", "routes", "services"]
