@@ -153,7 +153,7 @@ class RecordBuilder:
         self._content(element, spec, types=("Registry",))
         capability = sub(element, "capability", standardID=REGISTRY_STANDARD_ID)
         capability.set(XSI_TYPE, "vg:Harvest")
-        interface = sub(capability, "interface", role="std", version="1.0")
+        interface = sub(capability, "interface", role="std")
         interface.set(XSI_TYPE, "vg:OAIHTTP")
         sub(interface, "accessURL", self.url(oai_path), use="base")
         sub(capability, "maxRecords", str(spec.max_records))
