@@ -21,7 +21,7 @@ from typing import Any
 
 from lxml import etree
 
-from registry.records import RI_NS, Record, utc_timestamp
+from registry.records import RI_NS, Record, Tombstone, utc_timestamp
 from vo_service.vosi_xml import XSI_NS, sub
 
 OAI_NS = "http://www.openarchives.org/OAI/2.0/"
@@ -68,15 +68,21 @@ class Repository:
     records: Sequence[Record]
     registry_record: Record
     max_records: int
+    #: records published once and gone since: listed with status="deleted" (§2.5.1).
+    tombstones: Sequence[Tombstone] = ()
+
+    @property
+    def entries(self) -> list[Record | Tombstone]:
+        return [*self.records, *self.tombstones]
 
     @property
     def earliest(self) -> datetime:
-        return min(record.updated for record in self.records)
+        return min(entry.updated for entry in self.entries)
 
-    def find(self, identifier: str) -> Record:
-        for record in self.records:
-            if record.identifier.lower() == identifier.lower():
-                return record
+    def find(self, identifier: str) -> Record | Tombstone:
+        for entry in self.entries:
+            if entry.identifier.lower() == identifier.lower():
+                return entry
         raise OaiError("idDoesNotExist", f"No record has the identifier {identifier!r}")
 
 
@@ -189,11 +195,19 @@ def _envelope(repository: Repository, verb: str | None, arguments: Mapping[str, 
     return root
 
 
-def _header(parent: Any, record: Record) -> None:
-    header = _oai(parent, "header")
+def _header(parent: Any, record: Record | Tombstone) -> None:
+    header = _oai(parent, "header", **({"status": "deleted"} if isinstance(record, Tombstone) else {}))
     _oai(header, "identifier", record.identifier)
     _oai(header, "datestamp", utc_timestamp(record.updated))
     _oai(header, "setSpec", MANAGED_SET)
+
+
+def _record(parent: Any, entry: Record | Tombstone, prefix: str) -> None:
+    """A record: header, and metadata unless it is deleted (OAI-PMH 2.0 §2.5)."""
+    item = _oai(parent, "record")
+    _header(item, entry)
+    if isinstance(entry, Record):
+        _metadata(item, entry, prefix)
 
 
 def _dublin_core(record: Record) -> Any:
@@ -225,29 +239,27 @@ def _identify(root: Any, repository: Repository) -> None:
     _oai(identify, "protocolVersion", "2.0")
     _oai(identify, "adminEmail", repository.admin_email)
     _oai(identify, "earliestDatestamp", utc_timestamp(repository.earliest))
-    _oai(identify, "deletedRecord", "no")
+    _oai(identify, "deletedRecord", "persistent")
     _oai(identify, "granularity", "YYYY-MM-DDThh:mm:ssZ")
     description = _oai(identify, "description")
     description.append(etree.fromstring(etree.tostring(repository.registry_record.element)))
 
 
 def _list(root: Any, repository: Repository, selection: Selection) -> None:
-    matching = [record for record in repository.records
-                if (selection.start is None or record.updated >= selection.start)
-                and (selection.until is None or record.updated <= selection.until)]
+    matching = [entry for entry in repository.entries
+                if (selection.start is None or entry.updated >= selection.start)
+                and (selection.until is None or entry.updated <= selection.until)]
     if not matching:
         raise OaiError("noRecordsMatch", "No record matches these arguments")
     if selection.offset >= len(matching):
         raise OaiError("badResumptionToken", "The resumptionToken points beyond the list")
     end = selection.offset + repository.max_records
     element = _oai(root, selection.verb)
-    for record in matching[selection.offset:end]:
+    for entry in matching[selection.offset:end]:
         if selection.verb == "ListIdentifiers":
-            _header(element, record)
+            _header(element, entry)
         else:
-            item = _oai(element, "record")
-            _header(item, record)
-            _metadata(item, record, selection.prefix)
+            _record(element, entry, selection.prefix)
     if selection.offset or end < len(matching):
         # The last part carries an empty token (§3.5).
         _oai(element, "resumptionToken", selection.token(end) if end < len(matching) else None,
@@ -300,9 +312,7 @@ def _verb(root: Any, repository: Repository, verb: str, arguments: Mapping[str, 
         record = repository.find(arguments["identifier"])
         if prefix not in FORMATS:
             raise OaiError("cannotDisseminateFormat", f"The metadata format {prefix!r} is not supported")
-        item = sub(_oai(root, "GetRecord"), f"{{{OAI_NS}}}record")
-        _header(item, record)
-        _metadata(item, record, prefix)
+        _record(_oai(root, "GetRecord"), record, prefix)
     else:
         _list(root, repository, _selection(verb, arguments))
 

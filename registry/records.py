@@ -61,6 +61,14 @@ class Record:
         self.element.set("updated", utc_timestamp(updated))
 
 
+@dataclass(frozen=True)
+class Tombstone:
+    """A record this registry published once and no longer does (OAI-PMH 2.0 §2.5.1)."""
+
+    identifier: str
+    updated: datetime
+
+
 def utc_timestamp(moment: datetime) -> str:
     """``YYYY-MM-DDThh:mm:ssZ``: VOResource UTCTimestamp and OAI-PMH datestamps (seconds)."""
     return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
@@ -241,4 +249,4 @@ def tableset(document: bytes, schemas: Iterable[str]) -> Any:
 
 
 __all__ = ["BASE_NSMAP", "REGISTRY_STANDARD_ID", "RI_NS", "VG_NS", "Record", "RecordBuilder", "RecordError",
-           "select_capabilities", "tableset", "utc_timestamp"]
+           "Tombstone", "select_capabilities", "tableset", "utc_timestamp"]

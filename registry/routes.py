@@ -31,11 +31,11 @@ def build_repository(ctx: ServiceContext) -> Repository:
     profile = load_profile()
     builder = RecordBuilder(profile, ctx.settings)
     records = builder.all(ctx.extras.get(VOSI_KEY, {}), OAI_PATH)
-    RecordStamps(ctx.settings.data_dir / "registry" / "stamps.json").apply(records)
+    tombstones = RecordStamps(ctx.settings.data_dir / "registry" / "stamps.json").apply(records)
     registry_record = next(r for r in records if r.identifier == builder.ivoid(profile.registry.suffix))
     return Repository(name=profile.registry.title, base_url=builder.url(OAI_PATH),
                       admin_email=ctx.settings.contact_email, records=records, registry_record=registry_record,
-                      max_records=profile.registry.max_records)
+                      max_records=profile.registry.max_records, tombstones=tombstones)
 
 
 async def oai(request: Request) -> Response:

@@ -45,7 +45,7 @@ def test_identify_describes_the_repository_and_embeds_the_registry_record(client
     assert identify.findtext("oai:baseURL", namespaces=NS) == "http://testserver/registry/oai.xml"
     assert identify.findtext("oai:protocolVersion", namespaces=NS) == "2.0"
     assert identify.findtext("oai:granularity", namespaces=NS) == "YYYY-MM-DDThh:mm:ssZ"
-    assert identify.findtext("oai:deletedRecord", namespaces=NS) == "no"
+    assert identify.findtext("oai:deletedRecord", namespaces=NS) == "persistent"
     registry = identify.find("oai:description/ri:Resource", NS)
     assert registry.get(XSI_TYPE) == "vg:Registry"
     assert registry.findtext("identifier") == "ivo://corot.vo/registry"

@@ -78,3 +78,49 @@ def test_records_are_unaffected_by_their_copies(tmp_path: Path) -> None:
     before = etree.tostring(repository.records[0].element)
     ask(repository, verb="GetRecord", identifier=repository.records[0].identifier, metadataPrefix="ivo_vor")
     assert etree.tostring(repository.records[0].element) == before
+
+
+def test_a_record_no_longer_published_is_listed_as_deleted(tmp_path: Path) -> None:
+    builder = RecordBuilder(load_profile(), Settings(data_dir=tmp_path, base_url="http://example.org"))
+    stamps = RecordStamps(tmp_path / "stamps.json")
+    before = datetime(2025, 1, 1, tzinfo=UTC)
+    assert stamps.apply([builder.authority(), builder.organisation()], before) == []
+    gone_at = datetime(2025, 2, 1, tzinfo=UTC)
+    records = [builder.authority()]
+    tombstones = stamps.apply(records, gone_at)
+    assert [(t.identifier, t.updated) for t in tombstones] == [("ivo://corot.vo/org", gone_at)]
+    # Later starts keep the deletion and its datestamp.
+    again = stamps.apply([builder.authority()], datetime(2025, 3, 1, tzinfo=UTC))
+    assert [(t.identifier, t.updated) for t in again] == [("ivo://corot.vo/org", gone_at)]
+
+    repository = Repository("t", "http://example.org/registry/oai.xml", "a@b.c", records, records[0], 10, again)
+    listed = ask(repository, verb="ListRecords", metadataPrefix="ivo_vor")
+    deleted = [h for h in listed.iterfind(".//oai:header", NS) if h.get("status") == "deleted"]
+    assert [h.findtext("oai:identifier", namespaces=NS) for h in deleted] == ["ivo://corot.vo/org"]
+    assert deleted[0].getparent().find("oai:metadata", NS) is None
+    single = ask(repository, verb="GetRecord", identifier="ivo://corot.vo/org", metadataPrefix="oai_dc")
+    assert single.find(".//oai:header", NS).get("status") == "deleted"
+    recent = ask(repository, verb="ListIdentifiers", metadataPrefix="ivo_vor", **{"from": "2025-01-15"})
+    assert [e.text for e in recent.iterfind(".//oai:identifier", NS)] == ["ivo://corot.vo/org"]
+
+    # Published again, it is a record once more.
+    back = [builder.authority(), builder.organisation()]
+    assert stamps.apply(back, datetime(2025, 4, 1, tzinfo=UTC)) == []
+    assert back[1].updated == datetime(2025, 4, 1, tzinfo=UTC)
+
+
+def test_deleted_entries_are_schema_valid(tmp_path: Path) -> None:
+    from tests.ivoa_xsd import require_schemas, xsd_errors
+
+    require_schemas()
+    builder = RecordBuilder(load_profile(), Settings(data_dir=tmp_path, base_url="http://example.org"))
+    stamps = RecordStamps(tmp_path / "stamps.json")
+    stamps.apply([builder.authority(), builder.organisation()], datetime(2025, 1, 1, tzinfo=UTC))
+    records = [builder.authority()]
+    tombstones = stamps.apply(records, datetime(2025, 2, 1, tzinfo=UTC))
+    repository = Repository("t", "http://example.org/registry/oai.xml", "a@b.c", records, records[0], 10, tombstones)
+    for params in ({"verb": "ListRecords", "metadataPrefix": "ivo_vor"},
+                   {"verb": "ListIdentifiers", "metadataPrefix": "oai_dc"},
+                   {"verb": "GetRecord", "identifier": "ivo://corot.vo/org", "metadataPrefix": "ivo_vor"}):
+        document = answer(repository, {name: [value] for name, value in params.items()})
+        assert xsd_errors(document) == [], params
