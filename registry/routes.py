@@ -6,19 +6,23 @@
 
 from __future__ import annotations
 
+import logging
+
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
 from registry.oai import Repository, answer
 from registry.profile import load_profile
-from registry.records import REGISTRY_STANDARD_ID, RecordBuilder
+from registry.records import REGISTRY_STANDARD_ID, RecordBuilder, RecordError
 from registry.stamps import RecordStamps
 from vo_service.context import ServiceContext, get_context
 from vo_service.faults import TransientFault
 from vo_service.params import request_params
 from vo_service.services import VOSI_KEY, ServiceLink
 from vo_service.settings import Settings
+
+log = logging.getLogger(__name__)
 
 MOUNT = "/registry"
 OAI_PATH = f"{MOUNT}/oai.xml"
@@ -56,8 +60,12 @@ def services(settings: Settings) -> list[ServiceLink]:
 
 
 def ready(ctx: ServiceContext) -> None:
-    """Build the records once the services have stated their VOSI documents."""
-    ctx.extras[EXTRA_KEY] = build_repository(ctx)
+    """Build the records once the services have stated their VOSI documents.  A registry
+    that cannot be built is logged and answers 503; it never keeps the data services down."""
+    try:
+        ctx.extras[EXTRA_KEY] = build_repository(ctx)
+    except (RecordError, OSError):
+        log.exception("the registry records cannot be built; /registry/oai.xml answers 503")
 
 
 __all__ = ["EXTRA_KEY", "MOUNT", "OAI_PATH", "build_repository", "ready", "routes", "services"]

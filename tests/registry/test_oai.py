@@ -9,6 +9,8 @@ from lxml import etree
 from starlette.testclient import TestClient
 
 from tests.ivoa_xsd import require_schemas, xsd_errors
+from vo_service.app import create_app
+from vo_service.settings import Settings
 
 NS = {"oai": "http://www.openarchives.org/OAI/2.0/", "ri": "http://www.ivoa.net/xml/RegistryInterface/v1.0",
       "dc": "http://purl.org/dc/elements/1.1/", "xsi": "http://www.w3.org/2001/XMLSchema-instance"}
@@ -212,3 +214,18 @@ def test_the_validator_sees_a_broken_record(client: TestClient) -> None:
     resource = root.find(".//ri:Resource", NS)
     resource.remove(resource.find("curation"))
     assert any("curation" in line for line in xsd_errors(etree.tostring(root)))
+
+
+def test_a_registry_that_cannot_be_built_leaves_the_services_up(settings: Settings,
+                                                                monkeypatch: pytest.MonkeyPatch) -> None:
+    import registry.routes as registry_routes
+    from registry.profile import ServiceSpec, load_profile
+
+    profile = load_profile()
+    broken = profile.model_copy(update={"services": (
+        *profile.services, ServiceSpec(suffix="nowhere", title="t", description="d", vosi="/nowhere"))})
+    monkeypatch.setattr(registry_routes, "load_profile", lambda: broken)
+    with TestClient(create_app(settings), raise_server_exceptions=False) as other:
+        response = other.get(OAI, params={"verb": "Identify"})
+        assert response.status_code == 503
+        assert other.get("/scs/scs.xml", params={"RA": "102", "DEC": "-2", "SR": "0.1"}).status_code == 200
