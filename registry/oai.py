@@ -268,8 +268,6 @@ def _list(root: Any, repository: Repository, selection: Selection) -> None:
 
 def answer(repository: Repository, params: Mapping[str, Sequence[str]]) -> bytes:
     """The OAI-PMH response document for one request (always HTTP 200, §3.1.2.1)."""
-    verb: str | None = None
-    arguments: dict[str, str] = {}
     try:
         verb, arguments = _arguments(params)
     except OaiError as exc:
