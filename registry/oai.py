@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import copy
 import json
 import re
 from collections.abc import Mapping, Sequence
@@ -229,7 +230,7 @@ def _metadata(parent: Any, record: Record, prefix: str) -> None:
     if prefix == "oai_dc":
         metadata.append(_dublin_core(record))
     else:
-        metadata.append(etree.fromstring(etree.tostring(record.element)))
+        metadata.append(copy.deepcopy(record.element))
 
 
 def _identify(root: Any, repository: Repository) -> None:
@@ -242,7 +243,7 @@ def _identify(root: Any, repository: Repository) -> None:
     _oai(identify, "deletedRecord", "persistent")
     _oai(identify, "granularity", "YYYY-MM-DDThh:mm:ssZ")
     description = _oai(identify, "description")
-    description.append(etree.fromstring(etree.tostring(repository.registry_record.element)))
+    description.append(copy.deepcopy(repository.registry_record.element))
 
 
 def _list(root: Any, repository: Repository, selection: Selection) -> None:
