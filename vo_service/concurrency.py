@@ -11,6 +11,7 @@ default thread pool.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 from typing import ParamSpec, TypeVar
 
@@ -31,9 +32,7 @@ class CpuLane:
 
     async def run(self, func: Callable[P, T], *args: P.args, **kwargs: P.kwargs) -> T:
         """``func(*args, **kwargs)`` in one of the lane's threads."""
-        if kwargs:
-            return await anyio.to_thread.run_sync(lambda: func(*args, **kwargs), limiter=self.limiter)
-        return await anyio.to_thread.run_sync(func, *args, limiter=self.limiter)
+        return await anyio.to_thread.run_sync(functools.partial(func, *args, **kwargs), limiter=self.limiter)
 
 
 __all__ = ["CpuLane"]
