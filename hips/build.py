@@ -25,7 +25,7 @@ from hips.build_catalog import CatalogSurveySpec, build_catalog_survey
 from hips.build_image import ImageSurveySpec, build_image_survey
 from hips.geometry import TILE_WIDTH, order_for_pixel_scale
 from hips.moc import RunCoverage, collection_mocs, write_mocs
-from hips.properties import COROT_ACK, COROT_EM_MAX, COROT_EM_MIN
+from hips.properties import COROT_EM_MAX, COROT_EM_MIN
 from hips.report import BuildReport
 from vo_service import __version__
 from vo_service.access import Viewer
@@ -37,6 +37,7 @@ from vo_service.archive.fullimage import (
     render_fullimages,
 )
 from vo_service.archive.mission import PIXEL_SCALE_ARCSEC, pointings, runs, to_mjd
+from vo_service.curation import load_curation
 from vo_service.metadata import Catalogue, ColumnMeta
 from vo_service.settings import Settings
 from vo_service.store.base import Query, Store
@@ -90,12 +91,13 @@ def _time_range(covered: Sequence[RunCoverage]) -> dict[str, object]:
 
 
 def common_metadata(settings: Settings) -> dict[str, object]:
+    curation = load_curation()
     return {
         "publisher_id": settings.ivo_prefix,
         "obs_collection": "CoRoT",
-        "obs_ack": COROT_ACK,
-        "obs_copyright": "CNES",
-        "obs_copyright_url": "https://corot.cnes.fr/en/COROT/index.htm",
+        "obs_ack": curation.acknowledgement,
+        "obs_copyright": curation.copyright,
+        "obs_copyright_url": curation.copyright_url,
         "obs_regime": "Optical",
         "em_min": COROT_EM_MIN,
         "em_max": COROT_EM_MAX,

@@ -26,9 +26,6 @@ LIST_MANDATORY = ("creator_did", "hips_release_date", "hips_service_url", "hips_
 HIPS_VERSION = "1.4"
 #: CoRoT white-light passband (exoplanet channel throughput, 3044-10896 Å), metres.
 COROT_EM_MIN, COROT_EM_MAX = 3.044e-7, 1.0896e-6
-COROT_ACK = ("The CoRoT space mission, launched on 2006 December 27, was developed and operated by CNES, "
-             "with participation of the Science Programs of ESA, ESA's RSSD, Austria, Belgium, Brazil, "
-             "Germany and Spain.")
 
 
 def hips_date(when: datetime | None = None) -> str:
@@ -121,7 +118,6 @@ def initial_view(lon: npt.ArrayLike, lat: npt.ArrayLike, *, radius_deg: float = 
 
 
 __all__ = [
-    "COROT_ACK",
     "COROT_EM_MAX",
     "COROT_EM_MIN",
     "HIPS_VERSION",

@@ -12,22 +12,6 @@ PROFILE_PATH = Path(__file__).resolve().parent.parent / "resources" / "registry"
 _FROZEN = ConfigDict(frozen=True, extra="forbid")
 
 
-class Curation(BaseModel):
-    """What every record says about who publishes and who to ask (VOResource 1.1 §3.1.2)."""
-
-    model_config = _FROZEN
-
-    publisher: str
-    creators: tuple[str, ...]
-    contact_name: str
-    created: str
-    version: str
-    reference_url: str = "/"
-    rights: str
-    rights_uri: str
-    subjects: tuple[str, ...] = Field(min_length=1)
-
-
 class Described(BaseModel):
     """A record's own title, short name and description."""
 
@@ -64,7 +48,6 @@ class ServiceSpec(Described):
 class RegistryProfile(BaseModel):
     model_config = _FROZEN
 
-    curation: Curation
     organisation: Described
     authority: Described
     registry: RegistrySpec
@@ -78,5 +61,5 @@ def load_profile(path: Path = PROFILE_PATH) -> RegistryProfile:
         return RegistryProfile.model_validate(tomllib.load(handle))
 
 
-__all__ = ["CollectionSpec", "Curation", "Described", "RegistryProfile", "RegistrySpec", "ServiceSpec",
+__all__ = ["CollectionSpec", "Described", "RegistryProfile", "RegistrySpec", "ServiceSpec",
            "load_profile"]

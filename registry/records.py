@@ -21,6 +21,7 @@ from urllib.parse import urlsplit
 from lxml import etree
 
 from registry.profile import CollectionSpec, Described, RegistryProfile, ServiceSpec
+from vo_service.curation import Curation, load_curation
 from vo_service.services import VosiDocuments
 from vo_service.settings import Settings
 from vo_service.vosi_xml import VODATASERVICE_NS, VORESOURCE_NS, XSI_NS, XSI_TYPE, sub
@@ -77,9 +78,10 @@ def utc_timestamp(moment: datetime) -> str:
 class RecordBuilder:
     """Builds the records of one service deployment (settings) from the declaration."""
 
-    def __init__(self, profile: RegistryProfile, settings: Settings) -> None:
+    def __init__(self, profile: RegistryProfile, settings: Settings, curation: Curation | None = None) -> None:
         self.profile = profile
         self.settings = settings
+        self.curation = curation or load_curation()
 
     # -- identifiers and URLs ------------------------------------------------------------
     def ivoid(self, suffix: str) -> str:
@@ -92,8 +94,8 @@ class RecordBuilder:
     def _resource(self, spec: Described, xsi_type: str, nsmap: Mapping[str, str] | None = None) -> Any:
         element = etree.Element(f"{{{RI_NS}}}Resource", nsmap={**BASE_NSMAP, **(nsmap or {})})
         element.set(XSI_TYPE, xsi_type)
-        element.set("created", self.profile.curation.created)
-        element.set("updated", self.profile.curation.created)
+        element.set("created", self.curation.created)
+        element.set("updated", self.curation.created)
         element.set("status", "active")
         sub(element, "title", spec.title)
         if spec.short_name:
@@ -103,24 +105,23 @@ class RecordBuilder:
         return element
 
     def _curation(self, resource: Any) -> None:
-        curation_spec = self.profile.curation
+        declared = self.curation
         curation = sub(resource, "curation")
-        sub(curation, "publisher", curation_spec.publisher, **{"ivo-id": self.ivoid(self.profile.organisation.suffix)})
-        for name in curation_spec.creators:
-            sub(sub(curation, "creator"), "name", name)
-        sub(curation, "date", curation_spec.created[:10], role="Created")
-        sub(curation, "version", curation_spec.version)
+        sub(curation, "publisher", self.settings.title, **{"ivo-id": self.ivoid(self.profile.organisation.suffix)})
+        sub(sub(curation, "creator"), "name", declared.creator)
+        sub(curation, "date", declared.created[:10], role="Created")
+        sub(curation, "version", declared.version)
         contact = sub(curation, "contact")
-        sub(contact, "name", curation_spec.contact_name)
+        sub(contact, "name", declared.contact_name)
         sub(contact, "email", self.settings.contact_email)
 
     def _content(self, resource: Any, spec: Described, *, types: Sequence[str] = (),
                  levels: Sequence[str] = (), relations: Sequence[tuple[str, str, str]] = ()) -> None:
         content = sub(resource, "content")
-        for subject in self.profile.curation.subjects:
+        for subject in self.curation.subjects:
             sub(content, "subject", subject)
         sub(content, "description", spec.description)
-        sub(content, "referenceURL", self.url(self.profile.curation.reference_url))
+        sub(content, "referenceURL", self.url(self.curation.reference_url))
         for kind in types:
             sub(content, "type", kind)
         for level in levels:
@@ -131,13 +132,12 @@ class RecordBuilder:
             sub(relationship, "relatedResource", title, **{"ivo-id": ivoid})
 
     def _rights(self, resource: Any) -> None:
-        curation = self.profile.curation
-        sub(resource, "rights", curation.rights, rightsURI=curation.rights_uri)
+        sub(resource, "rights", self.curation.rights, rightsURI=self.curation.rights_uri)
 
     def _record(self, spec: Described, element: Any, resource_type: str) -> Record:
         return Record(identifier=self.ivoid(spec.suffix), element=element, title=spec.title,
                       description=spec.description, resource_type=resource_type,
-                      subjects=self.profile.curation.subjects, publisher=self.profile.curation.publisher)
+                      subjects=self.curation.subjects, publisher=self.settings.title)
 
     # -- the records --------------------------------------------------------------------
     def organisation(self) -> Record:
@@ -150,7 +150,7 @@ class RecordBuilder:
         spec = self.profile.authority
         element = self._resource(spec, "vg:Authority")
         self._content(element, spec)
-        sub(element, "managingOrg", self.profile.curation.publisher,
+        sub(element, "managingOrg", self.settings.title,
             **{"ivo-id": self.ivoid(self.profile.organisation.suffix)})
         return self._record(spec, element, "Authority")
 

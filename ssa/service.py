@@ -11,6 +11,7 @@ from ssa.profile import SSAProfile, load_profile
 from ssa.targets import TargetNames
 from ssa.votparams import ColumnSpec, PrebuiltParam
 from vo_service.archive.mission import planets, runs, to_mjd
+from vo_service.curation import load_curation
 from vo_service.metadata import Catalogue, ColumnMeta
 from vo_service.settings import Settings
 from vo_service.store.duckdb_store import DuckDBStore
@@ -100,7 +101,8 @@ def table_params(settings: Settings, profile: SSAProfile) -> tuple[Param, ...]:
         if spec.band_value is not None:
             value: object = float(getattr(white, spec.band_value))
         else:
-            text = str(spec.value).replace("{ivo_prefix}", settings.ivo_prefix).replace("{title}", settings.title)
+            text = (str(spec.value).replace("{ivo_prefix}", settings.ivo_prefix).replace("{title}", settings.title)
+                    .replace("{creator}", load_curation().creator))
             value = float(text) if spec.datatype in {"double", "float"} else text
         column = ColumnSpec(spec.name, spec.datatype, "*" if spec.datatype == "char" else None, unit=spec.unit,
                             ucd=spec.ucd, utype=spec.utype, description=spec.description)
