@@ -41,10 +41,10 @@ VERBS: Mapping[str, tuple[frozenset[str], frozenset[str]]] = {
     # verb: (required arguments, optional arguments); resumptionToken is exclusive (§3.5).
     "Identify": (frozenset(), frozenset()),
     "ListMetadataFormats": (frozenset(), frozenset({"identifier"})),
-    "ListSets": (frozenset(), frozenset()),
+    "ListSets": (frozenset(), frozenset({"resumptionToken"})),
     "GetRecord": (frozenset({"identifier", "metadataPrefix"}), frozenset()),
-    "ListIdentifiers": (frozenset({"metadataPrefix"}), frozenset({"from", "until", "set"})),
-    "ListRecords": (frozenset({"metadataPrefix"}), frozenset({"from", "until", "set"})),
+    "ListIdentifiers": (frozenset({"metadataPrefix"}), frozenset({"from", "until", "set", "resumptionToken"})),
+    "ListRecords": (frozenset({"metadataPrefix"}), frozenset({"from", "until", "set", "resumptionToken"})),
 }
 _DAY = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 _SECOND = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z$")
@@ -140,8 +140,7 @@ def _arguments(params: Mapping[str, Sequence[str]]) -> tuple[str, dict[str, str]
     verb = verbs[0]
     arguments: dict[str, str] = {}
     required, optional = VERBS[verb]
-    allowed = required | optional | ({"resumptionToken"} if verb.startswith("List") and verb != "ListMetadataFormats"
-                                     else set())
+    allowed = required | optional
     for name, values in params.items():
         if name == "verb":
             continue
