@@ -9,6 +9,12 @@ from __future__ import annotations
 
 from starlette.requests import Request
 
+#: Fields accepted in one POSTed form.  Starlette's default of 1,000 would turn away a
+#: DataLink request for the rows of one cone-search answer (pyvo POSTs every ID of a result
+#: table at once, then continues in the batch size the service answered with); this still
+#: bounds the work a single request can ask for.
+MAX_FORM_FIELDS = 100_000
+
 
 async def request_params(request: Request, *, case_sensitive: bool = False) -> dict[str, list[str]]:
     """GET and POST parameters; values as sent, names upper-cased (DALI 1.1 §3: parameter
@@ -21,11 +27,11 @@ async def request_params(request: Request, *, case_sensitive: bool = False) -> d
     for key, value in request.query_params.multi_items():
         add(key, value)
     if request.method == "POST":
-        form = await request.form()
+        form = await request.form(max_fields=MAX_FORM_FIELDS)
         for key, item in form.multi_items():
             if isinstance(item, str):
                 add(key, item)
     return params
 
 
-__all__ = ["request_params"]
+__all__ = ["MAX_FORM_FIELDS", "request_params"]

@@ -112,6 +112,16 @@ def test_too_many_ids_overflow(client: TestClient) -> None:
     assert [i.value for i in document.resources[0].infos if i.name == "QUERY_STATUS"][-1] == "OVERFLOW"
 
 
+def test_the_ids_of_a_whole_cone_answer_in_one_post_overflow_rather_than_fail(client: TestClient) -> None:
+    """pyvo's iter_datalinks POSTs every ID of a result table at once (thousands for a cone)."""
+    ids = [f"ivo://corot.vo/corot?EN2_STAR_MON_{i:010d}_20070516T060050_20071015T062338" for i in range(2500)]
+    response = client.post("/ssa/datalink", data={"ID": ids})
+    assert response.status_code == 200
+    document = votable(response.content)
+    assert len(document.get_first_table().array) == 100
+    assert [i.value for i in document.resources[0].infos if i.name == "QUERY_STATUS"][-1] == "OVERFLOW"
+
+
 def test_restricted_products_are_errors_for_others(client: TestClient, restricted_products: list[str]) -> None:
     did = restricted_products[0]
     (row,) = links(client, [did])
