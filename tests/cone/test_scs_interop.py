@@ -79,3 +79,18 @@ def test_pyvo_reports_scs_errors(live_server: str) -> None:
 
     with pytest.raises(DALQueryError, match="out of range"):
         SCSService(f"{live_server}/scs/scs.xml").search(pos=(10, 0), radius=1, verbosity=1, DEC=95)
+
+
+# The {links} answer to the first POST is marked OVERFLOW; pyvo warns and carries on.
+@pytest.mark.filterwarnings("ignore::pyvo.dal.exceptions.DALOverflowWarning")
+def test_pyvo_iterates_datalinks_over_a_large_cone_answer(live_server: str) -> None:
+    """pyvo POSTs every ID of the answer at once; the service answers the first ones with an
+    overflow status and pyvo continues in that batch size."""
+    from pyvo.dal import SCSService
+
+    results = SCSService(f"{live_server}/scs/scs.xml").search(pos=SkyCoord(102.1 * u.deg, -2.0 * u.deg),
+                                                             radius=3 * u.deg, verbosity=3)
+    assert len(results) > 1000  # more IDs than one {links} request answers, and than 1,000 form fields
+    links = results.iter_datalinks()
+    first, second = next(links), next(links)
+    assert len(first) >= 1 and len(second) >= 1
