@@ -95,9 +95,9 @@ def stage(name: str, data_dir: Path, **options: str) -> tuple[float, int, str]:
 
 # -- stages (run in their own process) --------------------------------------------------------
 def run_stage(args: argparse.Namespace) -> None:
+    from archive.fullimage import render_fullimages
     from hips.build import BuildOptions, build_all
     from hips.build_image import ImageSurveySpec, build_image_survey
-    from vo_service.archive.fullimage import render_fullimages
     from vo_service.settings import Settings
     from vo_service.store.factory import open_store
 
@@ -130,8 +130,8 @@ def run_stage(args: argparse.Namespace) -> None:
 # -- main ---------------------------------------------------------------------------------------------
 def generate_archive(data_dir: Path) -> None:
     code = (
-        "from pathlib import Path; from vo_service.archive.generator import DemoSize, generate; "
-        "from vo_service.archive.ingest import ingest; from vo_service.settings import Settings; "
+        "from pathlib import Path; from archive.generator import DemoSize, generate; "
+        "from archive.ingest import ingest; from vo_service.settings import Settings; "
         "from vo_service.store.factory import open_store; "
         f"s = Settings(data_dir=Path({str(data_dir)!r})); "
         "g = generate(s.products_dir, DemoSize(lightcurves_per_run=1), progress=False); "

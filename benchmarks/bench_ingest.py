@@ -14,9 +14,9 @@ import tempfile
 import time
 from pathlib import Path
 
-from vo_service.archive.generator import DemoSize, generate
-from vo_service.archive.ingest import ingest
-from vo_service.archive.scale import write_scaled_targets
+from archive.generator import DemoSize, generate
+from archive.ingest import ingest
+from archive.scale import write_scaled_targets
 from vo_service.metadata import load_catalogue
 from vo_service.store.duckdb_store import DuckDBStore
 

@@ -3,7 +3,7 @@
     python benchmarks/bench_scs_ssa.py [--rows 1000000] [--seconds 5] [--clients 8]
 
 Builds a temporary archive: a scaled-up observation log of ``--rows`` rows (the real
-catalogue tiled with fresh IDs and jittered positions, :mod:`vo_service.archive.scale`), a
+catalogue tiled with fresh IDs and jittered positions, :mod:`archive.scale`), a
 small demo set of N2 light curves, and one asteroseismology light curve of about 100 000
 points.  It serves them with ``corot-vo serve`` in its own process on 127.0.0.1 (request log
 at INFO into /dev/null, as in production minus the disk) and prints:
@@ -35,13 +35,13 @@ import numpy as np
 import numpy.typing as npt
 from serving import Server, load, start_server
 
+from archive.generator import DemoSize, generate
+from archive.ingest import ingest
+from archive.lcsim import LightCurveSpec, simulate
+from archive.n2fits import write_n2
+from archive.scale import write_scaled_targets
 from cone.service import ConeService
 from vo_service.access import Viewer
-from vo_service.archive.generator import DemoSize, generate
-from vo_service.archive.ingest import ingest
-from vo_service.archive.lcsim import LightCurveSpec, simulate
-from vo_service.archive.n2fits import write_n2
-from vo_service.archive.scale import write_scaled_targets
 from vo_service.logging_setup import configure_logging
 from vo_service.metadata import load_catalogue
 from vo_service.settings import Settings

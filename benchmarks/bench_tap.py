@@ -4,7 +4,7 @@
 
 Builds (or reuses, with ``--data-dir``) an archive whose ``corot.targets`` holds ``--rows``
 rows (the mission's observation log tiled with fresh IDs and jittered positions, see
-:mod:`vo_service.archive.scale`), serves it with uvicorn in a child process and measures,
+:mod:`archive.scale`), serves it with uvicorn in a child process and measures,
 through ``/tap/sync`` with httpx:
 
 - point lookup by CoRoT ID (target < 5 ms),
@@ -45,8 +45,8 @@ TARGETS = {
 
 def build_archive(data_dir: Path, rows: int) -> None:
     """An archive with a ``rows``-row observation log (and the mission's run table)."""
-    from vo_service.archive.ingest import ingest
-    from vo_service.archive.scale import write_scaled_targets
+    from archive.ingest import ingest
+    from archive.scale import write_scaled_targets
     from vo_service.metadata import load_catalogue
     from vo_service.settings import Settings
     from vo_service.store.duckdb_store import DuckDBStore

@@ -21,6 +21,14 @@ from pathlib import Path
 
 import pyarrow as pa
 
+from archive.fullimage import (
+    DATASET_TYPES,
+    ccd_channel,
+    fullimage_channels,
+    fullimages_dir,
+    render_fullimages,
+)
+from archive.mission import PIXEL_SCALE_ARCSEC, pointings, runs, to_mjd
 from hips.build_catalog import CatalogSurveySpec, build_catalog_survey
 from hips.build_image import ImageSurveySpec, build_image_survey
 from hips.geometry import TILE_WIDTH, order_for_pixel_scale
@@ -29,14 +37,6 @@ from hips.properties import COROT_EM_MAX, COROT_EM_MIN
 from hips.report import BuildReport
 from vo_service import __version__
 from vo_service.access import Viewer
-from vo_service.archive.fullimage import (
-    DATASET_TYPES,
-    ccd_channel,
-    fullimage_channels,
-    fullimages_dir,
-    render_fullimages,
-)
-from vo_service.archive.mission import PIXEL_SCALE_ARCSEC, pointings, runs, to_mjd
 from vo_service.curation import load_curation
 from vo_service.metadata import Catalogue, ColumnMeta
 from vo_service.settings import Settings

@@ -17,7 +17,7 @@ import numpy as np
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
-from vo_service.archive.n2fits import read_series
+from archive.n2fits import read_series
 
 PREVIEW_DIR = "ssa-previews"
 _DPI = 100

@@ -24,6 +24,7 @@ from starlette.requests import Request
 from starlette.responses import FileResponse, PlainTextResponse, Response, StreamingResponse
 from starlette.routing import BaseRoute, Route
 
+from archive.n2fits import N2FormatError
 from ssa.capabilities import SSALimits, capabilities_document
 from ssa.datalink import links_document
 from ssa.descriptors import DATALINK_MEDIA_TYPE
@@ -36,7 +37,6 @@ from ssa.service import LIGHTCURVES, MOUNT, SSAService
 from ssa.soda import SodaError, barycentric_window, parse_cutout, select_bands, usage
 from ssa.timeseries import LightCurveTable, ProductInfo, csv_chunks, fits_bytes, load_light_curve, votable_chunks
 from vo_service.access import Viewer
-from vo_service.archive.n2fits import N2FormatError
 from vo_service.context import ServiceContext, get_context, get_viewer
 from vo_service.faults import NotFoundFault, UsageFault
 from vo_service.params import request_params

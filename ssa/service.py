@@ -5,12 +5,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from archive.mission import planets, runs, to_mjd
 from ssa.descriptors import CutoutRanges, datalink_descriptor, soda_descriptor
 from ssa.dids import collection_did, publisher_did
 from ssa.profile import SSAProfile, load_profile
 from ssa.targets import TargetNames
 from ssa.votparams import ColumnSpec, PrebuiltParam
-from vo_service.archive.mission import planets, runs, to_mjd
 from vo_service.curation import load_curation
 from vo_service.metadata import Catalogue, ColumnMeta
 from vo_service.settings import Settings

@@ -24,8 +24,8 @@ import numpy.typing as npt
 import pyarrow as pa
 from astropy.io import fits
 
+from archive.n2fits import TimeSeries, read_series
 from ssa.votparams import ColumnSpec, DescribedParam, text_param
-from vo_service.archive.n2fits import TimeSeries, read_series
 from vo_service.votable.fields import CooSys, TimeSys, resolve_field
 from vo_service.votable.tabledata import delimited_rows
 from vo_service.votable.writer import write_votable

@@ -16,9 +16,9 @@ import pytest
 import uvicorn
 from starlette.testclient import TestClient
 
+from archive.generator import DemoSize, generate, proprietary_products
+from archive.ingest import AccessPolicy, ingest
 from vo_service.app import create_app
-from vo_service.archive.generator import DemoSize, generate, proprietary_products
-from vo_service.archive.ingest import AccessPolicy, ingest
 from vo_service.metadata import load_catalogue
 from vo_service.settings import Settings
 from vo_service.store.duckdb_store import DuckDBStore

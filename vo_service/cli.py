@@ -29,9 +29,9 @@ def _open_store(settings: Settings) -> DuckDBStore:
 
 def cmd_demo(args: argparse.Namespace) -> int:
     """Generate the demo archive into the data directory and ingest it."""
+    from archive.generator import DemoSize, generate, proprietary_products
+    from archive.ingest import AccessPolicy, ingest
     from hips.build import build_all
-    from vo_service.archive.generator import DemoSize, generate, proprietary_products
-    from vo_service.archive.ingest import AccessPolicy, ingest
 
     settings = _settings(args)
     if args.if_absent and settings.database_path.exists():
@@ -73,7 +73,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
 
 def cmd_ingest(args: argparse.Namespace) -> int:
     """Ingest real N2 FITS products and catalogue files."""
-    from vo_service.archive.ingest import AccessPolicy, ingest
+    from archive.ingest import AccessPolicy, ingest
 
     settings = _settings(args)
     release = datetime.fromisoformat(args.release_date).replace(tzinfo=UTC) if args.release_date else None

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import replace
 from datetime import UTC, datetime
 
-from vo_service.archive.lcsim import LightCurveSpec, Transit
+from archive.lcsim import LightCurveSpec, Transit
 
 #: CoRoT-1 b discovery ephemeris (CoRoT data spec §7).
 COROT1_B = Transit(period_d=1.5089557, t0_bjd=2454159.4532, depth=0.02, duration_h=2.5)

@@ -12,8 +12,7 @@ import pytest
 from astropy.coordinates import EarthLocation, SkyCoord
 from astropy.time import Time
 
-from tests.archive.n2_cases import COROT1, COROT1_B, HD174936, QUIET_MON
-from vo_service.archive.lcsim import (
+from archive.lcsim import (
     ORBIT_PERIOD_D,
     LightCurveSpec,
     StatusFlag,
@@ -22,6 +21,7 @@ from vo_service.archive.lcsim import (
     noise_per_point,
     simulate,
 )
+from tests.archive.n2_cases import COROT1, COROT1_B, HD174936, QUIET_MON
 
 KNOWN_BITS = int(StatusFlag.EARTH_ECLIPSE | StatusFlag.SAA | StatusFlag.COSMIC_RAY | StatusFlag.HOT_PIXEL)
 

@@ -12,9 +12,9 @@ import pytest
 from astropy.io import fits
 from astropy.table import Table
 
+from archive.lcsim import LightCurveSpec, simulate
+from archive.n2fits import write_n2
 from tests.archive.n2_cases import COROT1, HD174936, QUIET_MON
-from vo_service.archive.lcsim import LightCurveSpec, simulate
-from vo_service.archive.n2fits import write_n2
 
 TIME, FLUX, FLAG = ("D", "d"), ("E", "ct"), ("J", "")
 

@@ -13,15 +13,15 @@ import pytest
 from astropy.io import fits
 from astropy.time import Time
 
-from tests.archive.n2_cases import COROT1, HD174936, QUIET_MON
-from vo_service.archive.lcsim import LightCurveSpec, simulate
-from vo_service.archive.n2fits import (
+from archive.lcsim import LightCurveSpec, simulate
+from archive.n2fits import (
     BandNotAvailableError,
     N2FormatError,
     read_n2,
     read_series,
     write_n2,
 )
+from tests.archive.n2_cases import COROT1, HD174936, QUIET_MON
 
 CHR = replace(COROT1, t_end=datetime(2007, 2, 25, tzinfo=UTC))
 MON = replace(QUIET_MON, t_end=datetime(2007, 11, 10, tzinfo=UTC))

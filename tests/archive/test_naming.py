@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from vo_service.archive.naming import (
+from archive.naming import (
     PRODUCT_TYPES,
     archive_path,
     find_product_type,

@@ -6,8 +6,8 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from vo_service.archive.catalogue import TOTAL_EXO_LIGHTCURVES, TOTAL_EXO_STARS, synthesise_targets
-from vo_service.archive.mission import pointings, run_by_code
+from archive.catalogue import TOTAL_EXO_LIGHTCURVES, TOTAL_EXO_STARS, synthesise_targets
+from archive.mission import pointings, run_by_code
 
 
 def test_full_catalogue_matches_mission_totals() -> None:

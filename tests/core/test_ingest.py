@@ -8,10 +8,10 @@ from pathlib import Path
 
 import pytest
 
+from archive.generator import DemoSize, generate
+from archive.ingest import ingest
+from archive.n2fits import read_n2
 from vo_service.access import Viewer
-from vo_service.archive.generator import DemoSize, generate
-from vo_service.archive.ingest import ingest
-from vo_service.archive.n2fits import read_n2
 from vo_service.metadata import load_catalogue
 from vo_service.store.duckdb_store import DuckDBStore
 

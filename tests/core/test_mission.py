@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from vo_service.archive.catalogue import real_chr_products
-from vo_service.archive.mission import planet_run, planets, pointings, run_at, run_by_code, runs
+from archive.catalogue import real_chr_products
+from archive.mission import planet_run, planets, pointings, run_at, run_by_code, runs
 
 
 def test_the_26_runs_with_real_windows() -> None:

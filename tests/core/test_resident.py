@@ -18,9 +18,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from archive.catalogue import synthesise_targets
+from archive.ingest import ingest
 from vo_service.access import Viewer
-from vo_service.archive.catalogue import synthesise_targets
-from vo_service.archive.ingest import ingest
 from vo_service.metadata import load_catalogue
 from vo_service.spatial import HPX_COLUMN, hpx_index
 from vo_service.store import Between, Cone, Equals, IntervalOverlap, Like, Predicate, Query, StoreError

@@ -12,9 +12,9 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
+from archive.catalogue import synthesise_targets
+from archive.ingest import ingest
 from vo_service.access import Viewer
-from vo_service.archive.catalogue import synthesise_targets
-from vo_service.archive.ingest import ingest
 from vo_service.metadata import load_catalogue
 from vo_service.spatial import angular_distance
 from vo_service.store import Between, Cone, Equals, IntervalOverlap, Like, Query, QueryTimeout, StoreError

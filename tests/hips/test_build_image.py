@@ -10,6 +10,8 @@ import numpy as np
 import pytest
 from astropy.io import fits
 
+from archive.fullimage import Stars, ccd_wcs, image_header, image_name, render_ccd, write_image
+from archive.mission import PIXEL_SCALE_ARCSEC, pointings
 from hips.build_image import ImageSurveySpec, build_image_survey
 from hips.check import check_survey
 from hips.geometry import child_block, order_for_pixel_scale, tile_path
@@ -17,8 +19,6 @@ from hips.imagetiles import read_fits_tile, reduce_2x2
 from hips.manifest import Manifest
 from hips.properties import read_properties
 from hips.resample import MAX_GRID_ERROR
-from vo_service.archive.fullimage import Stars, ccd_wcs, image_header, image_name, render_ccd, write_image
-from vo_service.archive.mission import PIXEL_SCALE_ARCSEC, pointings
 
 BINNING = 16
 WIDTH = 128

@@ -10,10 +10,10 @@ from typing import Any
 import pyarrow as pa
 import pytest
 
+from archive.fullimage import render_fullimages
 from hips.build import public_runs
 from hips.cli import add_hips_parser
 from vo_service.access import Viewer
-from vo_service.archive.fullimage import render_fullimages
 from vo_service.settings import Settings
 from vo_service.store.base import Query
 from vo_service.store.factory import open_store

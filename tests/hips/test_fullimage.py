@@ -10,8 +10,7 @@ import pytest
 from astropy.io import fits
 from astropy.wcs import WCS
 
-from vo_service.access import Viewer
-from vo_service.archive.fullimage import (
+from archive.fullimage import (
     FULL_WELL,
     READ_NOISE,
     SKY_RATE,
@@ -25,7 +24,8 @@ from vo_service.archive.fullimage import (
     stamp_stars,
     star_flux,
 )
-from vo_service.archive.mission import CCD_PIXELS, PIXEL_SCALE_ARCSEC, ccd_rectangles, pointings, runs
+from archive.mission import CCD_PIXELS, PIXEL_SCALE_ARCSEC, ccd_rectangles, pointings, runs
+from vo_service.access import Viewer
 from vo_service.settings import Settings
 from vo_service.store.factory import open_store
 

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import pytest
 
+from archive.mission import planets
 from ssa.params import SSAPlan, parse_query
 from ssa.profile import SSAProfile, load_profile
 from ssa.soda import SodaError, parse_cutout, select_bands
 from ssa.targets import TargetNames
 from ssa.timescales import utc_to_tt_mjd
-from vo_service.archive.mission import planets
 from vo_service.faults import UsageFault
 from vo_service.metadata import load_catalogue
 from vo_service.store.base import Between, Cone, Equals, IntervalOverlap

@@ -14,10 +14,10 @@ from astropy.io import fits
 from astropy.table import Table
 from starlette.testclient import TestClient
 
+from archive.n2fits import read_series
 from tests.conftest import COI_AUTH
 from tests.ssa.conftest import product_of
 from tests.ssa.helpers import votable
-from vo_service.archive.n2fits import read_series
 from vo_service.settings import Settings
 
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"

@@ -11,10 +11,10 @@ import pytest
 from astropy.io import fits
 from astropy.io.votable import parse
 
+from archive.lcsim import LightCurveSpec, simulate
+from archive.n2fits import read_series, write_n2
 from ssa.timescales import tt_to_utc_mjd, utc_mjd_to_barycentric
 from ssa.timeseries import ProductInfo, csv_chunks, fits_bytes, load_light_curve, votable_chunks
-from vo_service.archive.lcsim import LightCurveSpec, simulate
-from vo_service.archive.n2fits import read_series, write_n2
 
 
 def _product(tmp_path: Path, product_type: str, **extra: object) -> tuple[Path, ProductInfo]:

@@ -29,7 +29,7 @@ import numpy as np
 import numpy.typing as npt
 from astropy.io import fits
 
-from vo_service.archive.lcsim import (
+from archive.lcsim import (
     JD_ZERO,
     Columns,
     LightCurveSpec,
@@ -37,7 +37,7 @@ from vo_service.archive.lcsim import (
     simulate,
     utc_from_tt,
 )
-from vo_service.archive.naming import (
+from archive.naming import (
     PRODUCT_TYPES,
     ProductType,
     find_product_type,

@@ -19,11 +19,11 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 from tqdm import tqdm
 
-from vo_service.archive.catalogue import synthesise_targets
-from vo_service.archive.datasets import synthesise_datasets
-from vo_service.archive.lcsim import LightCurveSpec, Transit, simulate
-from vo_service.archive.mission import planets
-from vo_service.archive.n2fits import write_n2
+from archive.catalogue import synthesise_targets
+from archive.datasets import synthesise_datasets
+from archive.lcsim import LightCurveSpec, Transit, simulate
+from archive.mission import planets
+from archive.n2fits import write_n2
 
 
 @dataclass(frozen=True)

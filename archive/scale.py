@@ -14,7 +14,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from vo_service.archive.catalogue import synthesise_targets
+from archive.catalogue import synthesise_targets
 
 ID_BLOCK = 1_000_000_000
 

@@ -3,7 +3,7 @@
 CoRoT read each CCD in full a few times per run, to place the photometric windows.  Those
 images are not public, so the archive renders them from what it holds: the stars of the
 run's observation log (``corot.targets``: positions, V magnitudes) on the run's real CCD
-footprints (:mod:`vo_service.archive.mission`).  Each image carries a celestial TAN WCS
+footprints (:mod:`archive.mission`).  Each image carries a celestial TAN WCS
 (FITS WCS Paper II, §5.1.3) that reproduces :meth:`Pointing.to_sky` exactly, so any tool —
 the HiPS builder first of all — places it on the sky like a real full-field image.
 
@@ -32,8 +32,7 @@ import pyarrow as pa
 from astropy.io import fits
 from astropy.wcs import WCS
 
-from vo_service.access import Viewer
-from vo_service.archive.mission import (
+from archive.mission import (
     CCD_PIXELS,
     PIXEL_SCALE_ARCSEC,
     Pointing,
@@ -43,6 +42,7 @@ from vo_service.archive.mission import (
     runs,
     to_mjd,
 )
+from vo_service.access import Viewer
 from vo_service.settings import Settings
 from vo_service.store.base import Equals, Query, Store
 

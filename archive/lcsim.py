@@ -8,7 +8,7 @@ a seeded generator and computed with whole-array numpy operations, so a 150-day 
 (≈25 000 points) simulates in a few milliseconds.
 
 The output holds, per HDU of the product, the columns in the documented order and dtypes;
-:mod:`vo_service.archive.n2fits` writes them as FITS.
+:mod:`archive.n2fits` writes them as FITS.
 """
 
 from __future__ import annotations
@@ -25,7 +25,7 @@ import erfa  # type: ignore[import-untyped]  # pyerfa, an astropy dependency, sh
 import numpy as np
 import numpy.typing as npt
 
-from vo_service.archive.naming import PRODUCT_TYPES, ProductType, product_name
+from archive.naming import PRODUCT_TYPES, ProductType, product_name
 
 FloatArray = npt.NDArray[np.float64]
 IntArray = npt.NDArray[np.int32]
