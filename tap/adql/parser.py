@@ -229,13 +229,33 @@ def _values(children: Sequence[Any]) -> list[Any]:
     return [c for c in children if c is not None and not (isinstance(c, Token) and c.type in GRAMMAR_KEYWORDS)]
 
 
+def _shown(text: str) -> str:
+    """A literal as an error message quotes it: long ones abridged, with their length."""
+    if len(text) <= 40:
+        return text
+    return f"{text[:20]}...{text[-8:]} ({len(text)} characters)"
+
+
+def _int64(digits: str) -> int | None:
+    """The value of an unsigned decimal literal, None beyond the 64-bit range.
+
+    The length is checked before converting, so a literal of any length is an ADQL error
+    with its position (Python refuses to convert more than 4,300 digits at all).
+    """
+    significant = digits.lstrip("0") or "0"
+    if len(significant) > len(str(_INT64_MAX)):
+        return None
+    value = int(significant)
+    return value if value <= _INT64_MAX else None
+
+
 def _integer(token: Token, what: str) -> int:
     text = str(token)
     if not text.isdigit():
-        raise AdqlError(f"{what} must be an unsigned integer, not {text}", token.line, token.column)
-    value = int(text)
-    if value > _INT64_MAX:
-        raise AdqlError(f"{what} {text} is out of range", token.line, token.column)
+        raise AdqlError(f"{what} must be an unsigned integer, not {_shown(text)}", token.line, token.column)
+    value = _int64(text)
+    if value is None:
+        raise AdqlError(f"{what} {_shown(text)} is out of range", token.line, token.column)
     return value
 
 
@@ -490,10 +510,10 @@ class _TreeBuilder(lark.Transformer[Token, Any]):
         text = str(token)
         pos = _position(token)
         if text.isdigit():
-            value = int(text)
-            if value > _INT64_MAX:
+            value = _int64(text)
+            if value is None:
                 raise AdqlError(
-                    f"Integer literal {text} is out of range",
+                    f"Integer literal {_shown(text)} is out of range",
                     pos.line,
                     pos.column,
                     hint="write it with a decimal point or an exponent to make it a real number",
@@ -501,14 +521,15 @@ class _TreeBuilder(lark.Transformer[Token, Any]):
             return n.Literal(value, "integer", pos=pos)
         real = float(text)
         if not math.isfinite(real):
-            raise AdqlError(f"Numeric literal {text} is out of range", pos.line, pos.column)
+            raise AdqlError(f"Numeric literal {_shown(text)} is out of range", pos.line, pos.column)
         return n.Literal(real, "real", pos=pos)
 
     def hex_number(self, children: list[Any]) -> n.Literal:
         token: Token = children[0]
-        value = int(str(token)[2:], 16)
+        digits = str(token)[2:].lstrip("0") or "0"
+        value = int(digits, 16) if len(digits) <= 16 else _INT64_MAX + 1
         if value > _INT64_MAX:
-            raise AdqlError(f"Hexadecimal literal {token} is out of range", token.line, token.column)
+            raise AdqlError(f"Hexadecimal literal {_shown(str(token))} is out of range", token.line, token.column)
         return n.Literal(value, "integer", pos=_position(token))
 
     def string(self, children: list[Any]) -> n.Literal:

@@ -304,6 +304,11 @@ ERRORS = [
     ("SELECT CAST(a AS INTEGER(5)) FROM t", 1, 26, "takes no length"),
     ("SELECT 99999999999999999999 FROM t", 1, 8, "out of range"),
     ("SELECT 0x8000000000000000 FROM t", 1, 8, "out of range"),
+    ("SELECT 1" + "0" * 5000 + " FROM t", 1, 8, "Integer literal 10000000000000000000...00000000 (5001 characters)"),
+    ("SELECT a FROM t WHERE a =\n 1" + "0" * 5000 + ".5", 2, 2, "Numeric literal"),
+    ("SELECT TOP " + "9" * 5000 + " a FROM t", 1, 12, "TOP value"),
+    ("SELECT a FROM t OFFSET " + "9" * 5000, 1, 24, "OFFSET value"),
+    ("SELECT 0x" + "f" * 5000 + " FROM t", 1, 8, "Hexadecimal literal"),
     ("SELECT a FROM t WHERE a = ANY (SELECT b FROM u)", 1, 32, "Unexpected"),
     ("SELECT a FROM t JOIN u", None, None, None),  # parses; annotation requires ON/USING
     ("SELECT a FROM t NATURAL JOIN u USING (x)", 1, 17, "NATURAL join cannot have"),
@@ -329,6 +334,13 @@ def test_syntax_errors(text: str, line: int | None, column: int | None, message:
     assert (error.line, error.column) == (line, column)
     if line is not None:
         assert f"(line {line}, column {column})" in str(error)
+
+
+def test_long_literals_within_range_keep_their_value() -> None:
+    """Leading zeros do not count against the 64-bit range, however many there are."""
+    query = parse("SELECT " + "0" * 5000 + "9223372036854775807, 0x" + "0" * 5000 + "ff FROM t")
+    literals = [item.expression for item in query.body.body.items]  # type: ignore[union-attr]
+    assert [literal.value for literal in literals] == [2**63 - 1, 255]  # type: ignore[union-attr]
 
 
 def test_keywords_are_case_insensitive() -> None:
