@@ -16,7 +16,7 @@ from typing import Literal
 
 from tap.adql import nodes as n
 from tap.adql.errors import AdqlError
-from vo_service.store.duckdb_functions import GeometryError, is_icrs, stcs_shape
+from vo_service.spatial import GeometryError, is_icrs, stcs_shape
 
 ShapeKind = Literal["point", "circle", "polygon"]
 

@@ -26,8 +26,7 @@ from tap.adql.annotated import AnnotatedQuery, OutputColumn, ResolvedColumn, Sel
 from tap.adql.errors import AdqlError
 from tap.adql.geometry import ConstantShape, constant_number, split_coordsys
 from vo_service.metadata import TableMeta
-from vo_service.spatial import HPX_COLUMN, cone_ranges, polygon_ranges
-from vo_service.store.duckdb_functions import GeometryError, box_polygon, polygon_contains
+from vo_service.spatial import HPX_COLUMN, GeometryError, box_polygon, cone_ranges, polygon_contains, polygon_ranges
 
 RelationSql = Callable[[TableMeta], str]
 

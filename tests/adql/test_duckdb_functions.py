@@ -15,20 +15,18 @@ import numpy as np
 import pytest
 from matplotlib.path import Path
 
-from vo_service.store.duckdb_functions import (
+from vo_service.spatial import (
     GeometryError,
     box_polygon,
     geometry_relation,
-    has_word,
-    histogram,
     polygon_area,
     polygon_centroid,
     polygon_contains,
-    register_functions,
     stcs_shape,
     to_radec,
     unit_vectors,
 )
+from vo_service.store.duckdb_functions import has_word, histogram, register_functions
 
 
 def inverse_gnomonic(x: np.ndarray[Any, Any], y: np.ndarray[Any, Any], ra0: float, dec0: float) -> tuple[Any, Any]:

@@ -18,8 +18,8 @@ from tap.adql import AdqlError, annotate, parse, translate_duckdb
 from tests.adql.conftest import Archive, Runner, compile_query
 from vo_service.access import Viewer
 from vo_service.metadata import Catalogue
-from vo_service.spatial import angular_distance, hpx_index
-from vo_service.store.duckdb_functions import box_polygon, polygon_contains, register_functions
+from vo_service.spatial import angular_distance, box_polygon, hpx_index, polygon_contains
+from vo_service.store.duckdb_functions import register_functions
 
 
 def ids(table: Any, column: str = "corot_id") -> list[int]:

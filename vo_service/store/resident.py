@@ -26,7 +26,7 @@ import pyarrow.compute as pc
 
 from vo_service.access import PUBLIC_GROUP, Viewer
 from vo_service.metadata import TableMeta
-from vo_service.spatial import HPX_COLUMN, cone_ranges
+from vo_service.spatial import HPX_COLUMN, angular_distance, cone_ranges
 from vo_service.store.base import Between, Cone, Equals, IntervalOverlap, Like, Predicate, Query
 
 #: Columns of the access policy on access-controlled tables (declared in resources/).
@@ -40,13 +40,8 @@ class NotResident(Exception):
 def haversine_within(
     ra: npt.NDArray[np.float64], dec: npt.NDArray[np.float64], cone: Cone
 ) -> npt.NDArray[np.bool_]:
-    """Positions within the cone: the same haversine formula as the SQL path."""
-    half_ddec = np.sin(np.radians(dec - cone.dec) / 2)
-    half_dra = np.sin(np.radians(ra - cone.ra) / 2)
-    term = half_ddec**2 + np.cos(np.radians(dec)) * np.cos(np.radians(cone.dec)) * half_dra**2
-    with np.errstate(invalid="ignore"):
-        distance = 2 * np.arcsin(np.sqrt(np.minimum(1.0, term)))
-    return np.asarray(distance <= np.radians(cone.radius), dtype=np.bool_)
+    """Positions within the cone: the haversine distance of the SQL path."""
+    return np.asarray(angular_distance(cone.ra, cone.dec, ra, dec) <= cone.radius, dtype=np.bool_)
 
 
 def range_rows(hpx: npt.NDArray[np.int64], ranges: Sequence[tuple[int, int]]) -> npt.NDArray[np.int64]:

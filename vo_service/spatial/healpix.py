@@ -1,4 +1,4 @@
-"""Spatial helpers shared by the store, ADQL translation, SCS and HiPS.
+"""Nested HEALPix (HEALPix primer; HiPS 1.0 §3.1) over cdshealpix, the one HEALPix library here.
 
 Positional tables carry an internal column ``_hpx``: the nested HEALPix index of the
 position at :data:`INDEX_ORDER`.  Tables are stored sorted by it, so a cone or polygon
@@ -19,18 +19,36 @@ from cdshealpix import nested
 INDEX_ORDER = 14
 #: Name of the internal index column on positional tables.
 HPX_COLUMN = "_hpx"
+#: Largest HEALPix order cdshealpix (and the IVOA UDF ivo_healpix_* functions here) accept.
+MAX_HEALPIX_ORDER = 29
 #: At most this many ranges are used to prune a cone (coarser cells beyond).
 MAX_RANGES = 64
 
 
-def hpx_index(ra: npt.ArrayLike, dec: npt.ArrayLike, order: int = INDEX_ORDER) -> npt.NDArray[np.int64]:
-    """Nested HEALPix index of ICRS positions (degrees)."""
+def healpix_index(ra: npt.ArrayLike, dec: npt.ArrayLike, order: int) -> npt.NDArray[np.int64]:
+    """Nested HEALPix cells at ``order`` of ICRS positions in degrees (dec is clipped to ±90)."""
     ra_arr = np.asarray(ra, dtype=np.float64)
     dec_arr = np.clip(np.asarray(dec, dtype=np.float64), -90.0, 90.0)
     ipix = nested.lonlat_to_healpix(
         Longitude(np.mod(ra_arr, 360.0), unit=u.deg), Latitude(dec_arr, unit=u.deg), order
     )
     return np.asarray(ipix, dtype=np.int64)
+
+
+def healpix_centres(
+    cells: npt.ArrayLike, order: int
+) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.float64]]:
+    """Centres (ra, dec in degrees) of nested HEALPix cells at ``order``."""
+    lon, lat = nested.healpix_to_lonlat(np.asarray(cells, dtype=np.uint64), order)
+    return (
+        np.asarray(lon.to_value(u.deg), dtype=np.float64),
+        np.asarray(lat.to_value(u.deg), dtype=np.float64),
+    )
+
+
+def hpx_index(ra: npt.ArrayLike, dec: npt.ArrayLike, order: int = INDEX_ORDER) -> npt.NDArray[np.int64]:
+    """The ``_hpx`` index of ICRS positions (degrees)."""
+    return healpix_index(ra, dec, order)
 
 
 def _merge(ranges: list[tuple[int, int]]) -> list[tuple[int, int]]:
@@ -88,20 +106,13 @@ def polygon_ranges(ras: list[float], decs: list[float]) -> list[tuple[int, int]]
     return _coarsen(_cells_to_ranges(np.asarray(ipix), np.asarray(dep)))
 
 
-def angular_distance(ra1: npt.ArrayLike, dec1: npt.ArrayLike, ra2: float, dec2: float) -> npt.NDArray[np.float64]:
-    """Great-circle distance in degrees (haversine, stable at small separations)."""
-    r1, d1 = np.radians(np.asarray(ra1, dtype=np.float64)), np.radians(np.asarray(dec1, dtype=np.float64))
-    r2, d2 = math.radians(ra2), math.radians(dec2)
-    h = np.sin((d1 - d2) / 2) ** 2 + np.cos(d1) * math.cos(d2) * np.sin((r1 - r2) / 2) ** 2
-    distance: npt.NDArray[np.float64] = np.degrees(2 * np.arcsin(np.sqrt(np.clip(h, 0.0, 1.0))))
-    return distance
-
-
 __all__ = [
     "HPX_COLUMN",
     "INDEX_ORDER",
-    "angular_distance",
+    "MAX_HEALPIX_ORDER",
     "cone_ranges",
+    "healpix_centres",
+    "healpix_index",
     "hpx_index",
     "polygon_ranges",
 ]
