@@ -3,9 +3,12 @@
 Sources are spread over the orders by brightness: each cell of the lowest order takes its
 brightest sources up to a quota, each cell of the next order the brightest of those left,
 and so on until none is left, so a client zooming in sees fainter stars appear.  Tiles are
-TSV: a ``# Completeness = L / T`` comment (L sources of the cell left for deeper orders, of
-the T not shown at lower orders), then the header line, then the rows — clients such as
-Aladin Lite skip exactly these two lines.  ``Norder1/Allsky.tsv`` and ``Norder2/Allsky.tsv``
+TSV: a ``# Completeness = N/M`` comment, then the header line, then the rows — clients such
+as Aladin Lite skip exactly these two lines.  As CDS Hipsgen-cat writes it and Aladin reads
+it, M is the number of sources of the catalogue in the tile's cell and N how many of them a
+client holds once it has this tile and its ancestors; N = M marks the last tile of its
+branch (Aladin then fetches nothing below it), and N/M is the completeness Aladin shows.
+Aladin parses both numbers with no blank around the slash.  ``Norder1/Allsky.tsv`` and ``Norder2/Allsky.tsv``
 concatenate the tiles of those orders; ``Metadata.xml`` (and ``metadata.xml``) is a VOTable
 with the column descriptions, ``Moc.fits`` the coverage of the sources.
 
@@ -64,13 +67,25 @@ class CatalogSurveySpec:
 
 @dataclass
 class Placement:
-    """Order and cell of every source; sources in tile order (by cell, brightest first)."""
+    """Order and cell of every source; sources in tile order (by cell, brightest first).
+
+    ``remaining[(k, cell)]``: sources of the cell not shown at orders below k;
+    ``population[(k, cell)]``: all sources of the cell.
+    """
 
     order_of: npt.NDArray[np.int64]
     cell_of: npt.NDArray[np.int64]
     sequence: npt.NDArray[np.int64]
-    totals: dict[tuple[int, int], int] = field(default_factory=dict)
+    remaining: dict[tuple[int, int], int] = field(default_factory=dict)
+    population: dict[tuple[int, int], int] = field(default_factory=dict)
     deepest: int = 0
+
+    def completeness(self, order: int, cell: int, rows: int) -> tuple[int, int]:
+        """(N, M) of the tile (HiPS catalogue tiles as CDS Hipsgen-cat writes them): M sources
+        in the cell, N of them in this tile and its ancestors."""
+        total = self.population[(order, cell)]
+        left = self.remaining[(order, cell)] - rows
+        return total - left, total
 
 
 def brightness_rank(magnitudes: npt.NDArray[np.float64]) -> npt.NDArray[np.int64]:
@@ -90,12 +105,15 @@ def place_sources(lon: npt.NDArray[np.float64], lat: npt.NDArray[np.float64], ra
     order_of = np.full(n, -1, dtype=np.int64)
     cell_of = np.full(n, -1, dtype=np.int64)
     totals: dict[tuple[int, int], int] = {}
+    population: dict[tuple[int, int], int] = {}
     remaining = np.arange(n)
     deepest = spec.order_min
     for order in range(spec.order_min, spec.max_order + 1):
         if remaining.size == 0:
             break
         deepest = order
+        every, counts = np.unique(deep >> (2 * (spec.max_order - order)), return_counts=True)
+        population.update(zip(((order, c) for c in every.tolist()), counts.tolist(), strict=True))
         cells = deep[remaining] >> (2 * (spec.max_order - order))
         sort = np.lexsort((rank[remaining], cells))
         idx, sorted_cells = remaining[sort], cells[sort]
@@ -109,7 +127,7 @@ def place_sources(lon: npt.NDArray[np.float64], lat: npt.NDArray[np.float64], ra
         cell_of[idx[take]] = sorted_cells[take]
         remaining = idx[~take]
     sequence = np.lexsort((rank, cell_of, order_of))
-    return Placement(order_of, cell_of, sequence, totals, deepest)
+    return Placement(order_of, cell_of, sequence, totals, population, deepest)
 
 
 def _tsv_ready(table: pa.Table) -> pa.Table:
@@ -154,9 +172,9 @@ def catalogue_files(table: pa.Table, columns: Sequence[ColumnMeta], placement: P
     bounds = np.flatnonzero(np.r_[True, (orders[1:] != orders[:-1]) | (cells[1:] != cells[:-1]), True])
     for start, stop in zip(bounds[:-1].tolist(), bounds[1:].tolist(), strict=True):
         order, cell = int(orders[start]), int(cells[start])
-        total = placement.totals[(order, cell)]
+        loaded, total = placement.completeness(order, cell, stop - start)
         rows = tsv_rows(ordered.slice(start, stop - start))
-        comment = f"# Completeness = {total - (stop - start)} / {total}\n".encode()
+        comment = f"# Completeness = {loaded}/{total}\n".encode()
         files[tile_path(order, cell, "tsv")] = comment + header + rows
         if order in allsky:
             allsky[order].append(rows)

@@ -7,8 +7,9 @@ exist, in every declared format, with the declared width and BITPIX, under the r
 of §4.3.2.
 
 Catalogue HiPS (§4.2.2): ``Metadata.xml`` declares the columns with RA/Dec UCDs; every tile
-starts with a ``# Completeness = L / T`` line and the header, holds T − L rows all inside
-its cell, has children exactly when L > 0 (their totals adding up to L); Allsky files
+starts with a ``# Completeness = N/M`` line (as CDS Hipsgen-cat writes it and Aladin reads
+it: M sources in the tile's cell, N of them in the tile and its ancestors) and the header,
+holds rows all inside its cell, and has children exactly when N < M; Allsky files
 concatenate their order; the row count matches ``hips_cat_nrows``.
 """
 
@@ -25,7 +26,9 @@ import healpy as hp
 import numpy as np
 import numpy.typing as npt
 from astropy import units
+from astropy.coordinates import Latitude, Longitude
 from astropy.io import fits
+from cdshealpix.nested import lonlat_to_healpix
 from lxml import etree
 from matplotlib import image as mpimg
 from mocpy import MOC
@@ -36,7 +39,8 @@ from hips.properties import MANDATORY, read_properties
 
 TILE_FORMATS = {"fits", "png", "jpeg", "tsv"}
 EXTENSIONS = {"fits": "fits", "png": "png", "jpeg": "jpg", "tsv": "tsv"}
-COMPLETENESS = re.compile(r"^# Completeness = ([0-9]+) / ([0-9]+)$")
+#: Aladin parses both numbers with ``Integer.parseInt``: no blank around the slash.
+COMPLETENESS = re.compile(r"^# Completeness = ([0-9]+)/([0-9]+)$")
 NPIX_FILE = re.compile(r"^Npix([0-9]+)\.([a-z]+)$")
 VOTABLE_NS = "http://www.ivoa.net/xml/VOTable/v1.3"
 
@@ -224,9 +228,31 @@ def _read_tsv(path: Path, header: str, result: CheckResult) -> tuple[int, int, l
     rows = [line.split("\t") for line in lines[2:] if line]
     if match is None:
         if "Allsky" not in path.name:
-            result.fail(f"{path}: line 1 is not '# Completeness = L / T'")
+            result.fail(f"{path}: line 1 is not '# Completeness = N/M'")
         return (-1, -1, rows) if lines[0].startswith("#") else None
     return int(match.group(1)), int(match.group(2)), rows
+
+
+def expected_completeness(positions: Iterable[tuple[int, npt.NDArray[np.float64], npt.NDArray[np.float64]]],
+                          order_min: int, order: int) -> dict[tuple[int, int], tuple[int, int]]:
+    """(N, M) every tile must state, from the rows of all tiles: M rows of the catalogue in
+    the cell, N of them at the tile's order or below."""
+    placed = list(positions)
+    if not placed:
+        return {}
+    shown = np.concatenate([np.full(len(ra), k) for k, ra, _ in placed])
+    lon = Longitude(np.concatenate([ra for _, ra, _ in placed]) * units.deg)
+    lat = Latitude(np.concatenate([dec for _, _, dec in placed]) * units.deg)
+    deep = np.asarray(lonlat_to_healpix(lon, lat, order), dtype=np.int64)
+    expected: dict[tuple[int, int], tuple[int, int]] = {}
+    for k in range(order_min, order + 1):
+        cells = deep >> (2 * (order - k))
+        every, totals = np.unique(cells, return_counts=True)
+        upto, loaded = np.unique(cells[shown <= k], return_counts=True)
+        loaded_of = dict(zip(upto.tolist(), loaded.tolist(), strict=True))
+        for cell, count in zip(every.tolist(), totals.tolist(), strict=True):
+            expected[(k, cell)] = (loaded_of.get(cell, 0), count)
+    return expected
 
 
 def check_catalog(root: Path, props: dict[str, str], result: CheckResult) -> None:
@@ -248,6 +274,7 @@ def check_catalog(root: Path, props: dict[str, str], result: CheckResult) -> Non
         result.fail(f"Moc.fits unreadable: {exc}")
         moc = None
     tiles: dict[int, dict[int, tuple[int, int, int]]] = {}
+    positions: list[tuple[int, npt.NDArray[np.float64], npt.NDArray[np.float64]]] = []
     total = 0
     for k in range(order_min, order + 1):
         tiles[k] = {}
@@ -257,33 +284,38 @@ def check_catalog(root: Path, props: dict[str, str], result: CheckResult) -> Non
             result.tiles += 1
             if parsed is None:
                 continue
-            left, cell_total, rows = parsed
-            tiles[k][npix] = (left, cell_total, len(rows))
+            loaded, cell_total, rows = parsed
+            tiles[k][npix] = (loaded, cell_total, len(rows))
             total += len(rows)
-            if len(rows) != cell_total - left:
-                result.fail(f"{path.relative_to(root)}: {len(rows)} rows, completeness says {cell_total - left}")
             if any(len(r) != len(names) for r in rows):
                 result.fail(f"{path.relative_to(root)}: rows with a column count other than {len(names)}")
                 continue
             if ra_col is not None and dec_col is not None and rows:
                 ra = np.array([float(r[ra_col]) for r in rows])
                 dec = np.array([float(r[dec_col]) for r in rows])
+                positions.append((k, ra, dec))
                 cells = hp.ang2pix(2**k, ra, dec, nest=True, lonlat=True)
                 if np.any(cells != npix):
                     result.fail(f"{path.relative_to(root)}: rows outside the tile's cell")
                 if moc is not None and not np.all(moc.contains_lonlat(ra * units.deg, dec * units.deg)):
                     result.fail(f"{path.relative_to(root)}: rows outside Moc.fits")
+    stated = expected_completeness(positions, order_min, order)
     for k in range(order_min, order + 1):
-        for npix, (left, _, _) in tiles[k].items():
-            children = [tiles.get(k + 1, {}).get(4 * npix + c) for c in range(4)]
-            present = [c for c in children if c is not None]
-            if left > 0 and sum(c[1] for c in present) != left:
-                result.fail(f"{tile_path(k, npix, 'tsv')}: {left} sources left but children hold "
-                            f"{sum(c[1] for c in present)}")
-            if left == 0 and present:
-                result.fail(f"{tile_path(k, npix, 'tsv')}: complete, yet it has children")
+        for npix, (loaded, cell_total, rows_count) in tiles[k].items():
+            name = tile_path(k, npix, "tsv")
+            want = stated.get((k, npix), (0, 0))
+            if positions and (loaded, cell_total) != want:
+                result.fail(f"{name}: says {loaded}/{cell_total}, its cell holds {want[1]} sources of which "
+                            f"{want[0]} are in it and its ancestors")
+            if not rows_count <= loaded <= cell_total:
+                result.fail(f"{name}: {rows_count} rows, completeness says {loaded}/{cell_total}")
+            present = [4 * npix + c for c in range(4) if 4 * npix + c in tiles.get(k + 1, {})]
+            if loaded == cell_total and present:
+                result.fail(f"{name}: last of its branch ({loaded}/{cell_total}), yet it has children")
+            if loaded < cell_total and k == order:
+                result.fail(f"{name}: {loaded}/{cell_total} at the deepest order")
             if k > order_min and npix // 4 not in tiles[k - 1]:
-                result.fail(f"tile without parent: {tile_path(k, npix, 'tsv')}")
+                result.fail(f"tile without parent: {name}")
     if nrows is not None and total != nrows:
         result.fail(f"tiles hold {total} rows, hips_cat_nrows = {nrows}")
     for k in (1, 2):

@@ -25,6 +25,11 @@ def targets(hips_dir: Path, tmp_path: Path) -> Path:
     return copy
 
 
+def completeness(tile: Path) -> tuple[int, int]:
+    loaded, total = tile.read_text().split("\n")[0].removeprefix("# Completeness = ").split("/")
+    return int(loaded), int(total)
+
+
 def deepest(root: Path, ext: str) -> list[Path]:
     order = read_properties(root / "properties")["hips_order"]
     return sorted(root.glob(f"Norder{order}/Dir*/Npix*.{ext}"))
@@ -67,10 +72,23 @@ def test_mandatory_keyword(fields: Path) -> None:
 def test_catalogue_child_removed(targets: Path) -> None:
     assert check_survey(targets).ok
     victim = sorted(targets.glob("Norder4/Dir*/Npix*.tsv"))[0]
+    parent = f"Norder3/Dir0/Npix{int(victim.stem[4:]) // 4}.tsv"
     victim.unlink()
     errors = check_survey(targets).errors
-    assert any("sources left but children hold" in e for e in errors)
+    assert any(e.startswith(parent) and "its cell holds" in e for e in errors), errors
     assert any("hips_cat_nrows" in e for e in errors)
+
+
+def test_catalogue_completeness_as_aladin_reads_it(targets: Path) -> None:
+    """A leaf tile must say N/N; the old 'sources left / total' reading (0/N) and a blank
+    around the slash (which Aladin cannot parse) are both refused."""
+    leaf = next(p for p in sorted(targets.glob("Norder*/Dir*/Npix*.tsv")) if completeness(p)[0] == completeness(p)[1])
+    lines = leaf.read_text().split("\n")
+    total = completeness(leaf)[1]
+    leaf.write_text("\n".join([f"# Completeness = 0/{total}", *lines[1:]]))
+    assert any("says 0/" in e for e in check_survey(targets).errors)
+    leaf.write_text("\n".join([f"# Completeness = {total} / {total}", *lines[1:]]))
+    assert any("is not '# Completeness = N/M'" in e for e in check_survey(targets).errors)
 
 
 def test_catalogue_row_in_the_wrong_tile(targets: Path) -> None:

@@ -1,17 +1,22 @@
-"""CDS Hipsgen (Debian ``aladin``) as the reference: LINT of our surveys, and our tiles
-against the tiles it builds from the same image."""
+"""CDS Hipsgen and Aladin (Debian ``aladin``) as the reference: LINT of our surveys, our
+image tiles against the tiles Hipsgen builds from the same image, our catalogue tiles as
+Aladin's catalogue HiPS reader understands them."""
 
 from __future__ import annotations
 
 import subprocess
 from pathlib import Path
 
+import astropy.units as u
 import numpy as np
 import pytest
+from astropy.coordinates import Latitude, Longitude
 from astropy.io import fits
+from cdshealpix.nested import lonlat_to_healpix
 
 from hips.build_image import ImageSurveySpec, build_image_survey
 from hips.manifest import Manifest
+from hips.properties import read_properties
 from tests.conftest import require_tool
 from tests.hips.test_build_image import make_image
 
@@ -59,3 +64,65 @@ def test_our_tiles_match_hipsgen_tiles(tmp_path: Path) -> None:
         assert both.sum() >= 0.97 * np.isfinite(theirs_data).sum()
         compared += int(both.sum())
     assert compared > 10_000
+
+
+ALADIN_TILE_READER = Path(__file__).with_name("AladinCatalogTile.java")
+
+
+def aladin_reads(tiles: list[Path]) -> dict[Path, tuple[int, int, bool]]:
+    """(nLoaded, nTotal, last) as Aladin's own catalogue tile reader understands each tile."""
+    require_tool("java")
+    require_tool("aladin")
+    result = subprocess.run(["java", "-Djava.awt.headless=false", "-cp", str(ALADIN_JAR), str(ALADIN_TILE_READER)],
+                            input="\n".join(str(t) for t in tiles) + "\n", capture_output=True, text=True,
+                            timeout=300, check=False)
+    assert result.returncode == 0, result.stderr[-2000:]
+    read: dict[Path, tuple[int, int, bool]] = {}
+    for line in result.stdout.splitlines():
+        name, found, loaded, total, last = line.split("\t")
+        assert found == "true", f"Aladin finds no completeness line in {name}"
+        read[Path(name)] = (int(loaded), int(total), last == "true")
+    return read
+
+
+@pytest.mark.interop
+def test_aladin_reads_our_catalogue_tiles_as_hipsgen_cat_writes_them(hips_dir: Path) -> None:
+    """The reference for catalogue HiPS.  Hipsgen of the Debian ``aladin`` package (12.001) has
+    no CATALOG action (it answers "Unknown parameter [CATALOG]": catalogue HiPS come from CDS's
+    separate Hipsgen-cat), so our tiles are read by the reader that consumes Hipsgen-cat's
+    output, Aladin's ``HealpixKeyCat`` from the same jar.  Hipsgen-cat writes
+    ``# Completeness = N/M``: M sources of the catalogue in the tile's cell, N of them in the
+    tile and its ancestors; Aladin reads N/M as the completeness it shows and stops descending
+    a branch at the tile where N = M."""
+    root = hips_dir / "targets"
+    tiles = sorted(root.glob("Norder*/Dir*/Npix*.tsv"))
+    assert len(tiles) > 20
+    order = int(read_properties(root / "properties")["hips_order"])
+    header = tiles[0].read_text(encoding="utf-8").split("\n")[1].split("\t")
+    ra_col, dec_col = header.index("ra"), header.index("dec")
+    shown: list[int] = []
+    deep: list[int] = []
+    present: set[tuple[int, int]] = set()
+    rows_in: dict[tuple[int, int], int] = {}
+    for tile in tiles:
+        k, npix = int(tile.parent.parent.name[6:]), int(tile.stem[4:])
+        present.add((k, npix))
+        rows = [line.split("\t") for line in tile.read_text(encoding="utf-8").split("\n")[2:] if line]
+        rows_in[(k, npix)] = len(rows)
+        cells = lonlat_to_healpix(Longitude([float(r[ra_col]) for r in rows], u.deg),
+                                  Latitude([float(r[dec_col]) for r in rows], u.deg), order)
+        deep.extend(int(c) for c in cells)
+        shown.extend([k] * len(rows))
+    deep_cells, shown_at = np.asarray(deep), np.asarray(shown)
+    assert len(deep_cells) == int(read_properties(root / "properties")["hips_cat_nrows"])
+
+    read = aladin_reads(tiles)
+    assert set(read) == set(tiles)
+    for tile, (loaded, total, last) in read.items():
+        k, npix = int(tile.parent.parent.name[6:]), int(tile.stem[4:])
+        in_cell = (deep_cells >> (2 * (order - k))) == npix
+        assert total == int(in_cell.sum()), (tile.name, "M is the number of sources in the cell")
+        assert loaded == int((in_cell & (shown_at <= k)).sum()), (tile.name, "N counts the tile and its ancestors")
+        assert rows_in[(k, npix)] <= loaded <= total
+        has_children = any((k + 1, 4 * npix + c) in present for c in range(4))
+        assert last == (not has_children), (tile.name, loaded, total, "Aladin stops exactly at the leaves")
