@@ -1,54 +1,51 @@
-"""VOSI capabilities and availability of the cone-search service (VOSI 1.1, SCS 1.03 §3).
+"""VOSI capabilities of the cone-search service (VOSI 1.1 §3.1, SCS 1.03 §3).
 
-Each endpoint is one ``cs:ConeSearch`` capability (SimpleDALRegExt 1.1, ConeSearch schema
-v1.0) carrying the resource-profile items maxSR, maxRecords, verbosity and a testQuery;
-its interface is a ``vs:ParamHTTP`` with the SCS parameters.  The availability document is
-the VOSI one from vo-models.
+Each endpoint is one ``cs:ConeSearch`` capability (SimpleDALRegExt 1.1 §2.1, ConeSearch
+schema v1.0) carrying the resource-profile items maxSR, maxRecords, verbosity and a
+testQuery; its interface is a ``vs:ParamHTTP`` with the SCS parameters.  The builders
+return models (:mod:`vo_service.vo_models_ext`); the registry records compose the same
+models, and the document is rendered once from them.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
-
-from lxml import etree
 
 from cone.profile import CatalogueSpec
-from vo_service.vosi_xml import (
-    VODATASERVICE_NS,
-    VORESOURCE_NS,
-    VOSI_CAPABILITIES_NS,
-    XSI_NS,
-    XSI_TYPE,
-    InterfaceParam,
-    param_http_interface,
-    sub,
-)
-
-CONESEARCH_NS = "http://www.ivoa.net/xml/ConeSearch/v1.0"
-CONESEARCH_STANDARD_ID = "ivo://ivoa.net/std/ConeSearch"
-
-
-SCS_PARAMS: tuple[InterfaceParam, ...] = (
-    InterfaceParam("RA", "Right ascension (ICRS) of the cone centre, decimal degrees [0, 360].", "real",
-                   "required", "deg", "pos.eq.ra"),
-    InterfaceParam("DEC", "Declination (ICRS) of the cone centre, decimal degrees [-90, 90].", "real",
-                   "required", "deg", "pos.eq.dec"),
-    InterfaceParam("SR", "Radius of the cone, decimal degrees; 0 returns the columns only.", "real",
-                   "required", "deg", "phys.angSize"),
-    InterfaceParam("VERB", "Verbosity: 1 (fewest columns), 2 (default) or 3 (all columns).", "integer"),
-    InterfaceParam("MAXREC", "Maximum number of records to return; 0 returns the columns only.", "integer"),
-    InterfaceParam("RESPONSEFORMAT", "VOTable (votable, text/xml, application/x-votable+xml, with "
-                   "serialization=tabledata|binary|binary2).", "string"),
+from vo_service.vo_models_ext import (
+    CONESEARCH_STANDARD_ID,
+    AnyCapability,
+    Capabilities,
+    ConeQuery,
+    ConeSearch,
+    InputParam,
+    ParamUse,
+    SimpleDataType,
+    param_http,
+    vosi_capabilities,
 )
 
 
-def _vosi_capability(parent: Any, standard_id: str, url: str) -> None:
-    capability = sub(parent, "capability", standardID=standard_id)
-    interface = sub(capability, "interface")
-    interface.set(XSI_TYPE, "vs:ParamHTTP")
-    sub(interface, "accessURL", url, use="full")
+def _param(name: str, description: str, datatype: str, use: ParamUse = "optional", unit: str | None = None,
+           ucd: str | None = None) -> InputParam:
+    return InputParam(name=name, description=description, use=use, unit=unit, ucd=ucd,
+                      data_type=SimpleDataType(value=datatype))
+
+
+#: The SCS 1.03 §2 parameters, and the DALI ones the service also takes.
+SCS_PARAMS: tuple[InputParam, ...] = (
+    _param("RA", "Right ascension (ICRS) of the cone centre, decimal degrees [0, 360].", "real",
+           "required", "deg", "pos.eq.ra"),
+    _param("DEC", "Declination (ICRS) of the cone centre, decimal degrees [-90, 90].", "real",
+           "required", "deg", "pos.eq.dec"),
+    _param("SR", "Radius of the cone, decimal degrees; 0 returns the columns only.", "real",
+           "required", "deg", "phys.angSize"),
+    _param("VERB", "Verbosity: 1 (fewest columns), 2 (default) or 3 (all columns).", "integer"),
+    _param("MAXREC", "Maximum number of records to return; 0 returns the columns only.", "integer"),
+    _param("RESPONSEFORMAT", "VOTable (votable, text/xml, application/x-votable+xml, with "
+           "serialization=tabledata|binary|binary2).", "string"),
+)
 
 
 @dataclass(frozen=True)
@@ -61,32 +58,35 @@ class ConeCapability:
     max_records: int
 
 
-def capabilities_document(service_url: str, cones: Sequence[ConeCapability]) -> bytes:
-    """The VOSI capabilities of the cone-search service rooted at ``service_url``."""
-    nsmap = {"vosi": VOSI_CAPABILITIES_NS, "xsi": XSI_NS, "vs": VODATASERVICE_NS, "vr": VORESOURCE_NS,
-             "cs": CONESEARCH_NS}
-    root = etree.Element(f"{{{VOSI_CAPABILITIES_NS}}}capabilities", nsmap=nsmap)
-    _vosi_capability(root, "ivo://ivoa.net/std/VOSI#capabilities", f"{service_url}/capabilities")
-    _vosi_capability(root, "ivo://ivoa.net/std/VOSI#availability", f"{service_url}/availability")
-    for cone in cones:
-        capability = sub(root, "capability", standardID=CONESEARCH_STANDARD_ID)
-        capability.set(XSI_TYPE, "cs:ConeSearch")
-        sub(capability, "description", f"{cone.spec.title}: {cone.spec.description}")
-        param_http_interface(capability, f"{cone.access_url}?", "base", params=SCS_PARAMS, result_type="text/xml")
-        sub(capability, "maxSR", f"{cone.max_sr:g}")
-        sub(capability, "maxRecords", str(cone.max_records))
-        sub(capability, "verbosity", "true")
-        test = sub(capability, "testQuery")
-        sub(test, "ra", repr(cone.spec.test_query.ra))
-        sub(test, "dec", repr(cone.spec.test_query.dec))
-        sub(test, "sr", repr(cone.spec.test_query.sr))
-    return bytes(etree.tostring(root, xml_declaration=True, encoding="UTF-8", pretty_print=True))
+def cone_capability(cone: ConeCapability) -> ConeSearch:
+    """The ``cs:ConeSearch`` capability of one endpoint; its testQuery returns records."""
+    test = cone.spec.test_query
+    return ConeSearch(
+        description=f"{cone.spec.title}: {cone.spec.description}",
+        interface=[param_http(f"{cone.access_url}?", "base", params=SCS_PARAMS, result_type="text/xml")],
+        max_sr=cone.max_sr,
+        max_records=cone.max_records,
+        verbosity=True,
+        test_query=ConeQuery(ra=test.ra, dec=test.dec, sr=test.sr),
+    )
+
+
+def capabilities(service_url: str, cones: Sequence[ConeCapability]) -> list[AnyCapability]:
+    """The capabilities of the cone-search service rooted at ``service_url``: VOSI, then one
+    cone search per endpoint."""
+    return [*vosi_capabilities(service_url), *(cone_capability(cone) for cone in cones)]
+
+
+def capabilities_document(service_url: str, cones: Sequence[ConeCapability]) -> Capabilities:
+    """The VOSI capabilities document of the cone-search service rooted at ``service_url``."""
+    return Capabilities(capability=capabilities(service_url, cones))
 
 
 __all__ = [
     "CONESEARCH_STANDARD_ID",
     "SCS_PARAMS",
     "ConeCapability",
-    "InterfaceParam",
+    "capabilities",
     "capabilities_document",
+    "cone_capability",
 ]

@@ -25,7 +25,8 @@ from starlette.responses import FileResponse, PlainTextResponse, Response, Strea
 from starlette.routing import BaseRoute, Route
 
 from archive.n2fits import N2FormatError
-from ssa.capabilities import SSALimits, capabilities_document
+from ssa.capabilities import SSALimits
+from ssa.capabilities import capabilities as capability_models
 from ssa.datalink import links_document
 from ssa.descriptors import DATALINK_MEDIA_TYPE
 from ssa.dids import DidError, product_id_of
@@ -43,6 +44,7 @@ from vo_service.params import request_params
 from vo_service.responses import buffered_response
 from vo_service.services import ServiceLink, VosiDocuments
 from vo_service.settings import Settings
+from vo_service.vo_models_ext import AnyCapability, Capabilities, xml_document
 from vo_service.vosi_availability import availability_response
 
 log = logging.getLogger(__name__)
@@ -59,6 +61,8 @@ class SSARuntime:
 
     service: SSAService
     metadata: bytes
+    #: the capability models (VOSI, SSA, DataLink, SODA) and their VOSI document
+    capability_models: tuple[AnyCapability, ...]
     capabilities: bytes
 
 
@@ -66,7 +70,9 @@ def build_runtime(ctx: ServiceContext) -> SSARuntime:
     service = SSAService.build(ctx.settings, ctx.catalogue, ctx.store)
     limits = SSALimits(service.profile.service.max_size / 2, ctx.settings.limits.maxrec_hard,
                        service.profile.service.default_maxrec, (102.07989, -3.10214), 0.02)
-    return SSARuntime(service, metadata_document(service), capabilities_document(service.urls.base, limits))
+    models = tuple(capability_models(service.urls.base, limits))
+    return SSARuntime(service, metadata_document(service), models,
+                      xml_document(Capabilities(capability=list(models))))
 
 
 def _runtime(ctx: ServiceContext) -> SSARuntime:
