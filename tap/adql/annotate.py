@@ -17,13 +17,15 @@ from tap.adql import datatypes as dt
 from tap.adql import nodes as n
 from tap.adql.annotated import (
     AnnotatedQuery,
+    ColumnSlot,
+    ColumnSource,
+    MergedColumn,
     OrderTarget,
     OutputColumn,
     Resolution,
     ResolvedColumn,
     SelectOutput,
     SourceBinding,
-    quote_ident,
 )
 from tap.adql.errors import AdqlError
 from tap.adql.functions import FunctionSpec, function_table
@@ -97,7 +99,7 @@ class _Context:
 @dataclass
 class _Cte:
     name: n.Identifier
-    sql_name: str
+    internal_name: str
     outputs: tuple[OutputColumn, ...]
     names: tuple[tuple[str, bool], ...]
 
@@ -119,9 +121,9 @@ class _Annotator:
             if any(name_matches(cte.name, other.name.name, other.name.delimited) for other in self.ctes):
                 raise _error(f"Common table expression '{cte.name}' is defined twice", cte.name)
             outputs = self.select_expression(cte.query, None)
-            sql_name = f"w{index + 1}"
-            self.res.ctes[id(cte)] = sql_name
-            self.ctes.append(_Cte(cte.name, sql_name, outputs, self.output_names[id(cte.query)]))
+            internal_name = f"w{index + 1}"
+            self.res.ctes[id(cte)] = internal_name
+            self.ctes.append(_Cte(cte.name, internal_name, outputs, self.output_names[id(cte.query)]))
         outputs = self.select_expression(query.body, None)
         unique_tables = tuple({t.name: t for t in self.tables}.values())
         return AnnotatedQuery(query=query, columns=outputs, tables=unique_tables, resolution=self.res)
@@ -308,12 +310,12 @@ class _Annotator:
         if len(parts) == 1:
             cte = next((c for c in reversed(self.ctes) if name_matches(parts[0], c.name.name, c.name.delimited)), None)
             if cte is not None:
-                self.res.sources[id(ref)] = SourceBinding(alias, "cte", cte_name=cte.sql_name)
+                self.res.sources[id(ref)] = SourceBinding(alias, "cte", cte_name=cte.internal_name)
                 columns = [
                     ResolvedColumn(
                         name=out.name,
                         delimited=delim,
-                        sql=f"{quote_ident(alias)}.{quote_ident(out.name)}",
+                        source=ColumnSlot(alias, out.name),
                         typed=_typed_output(out),
                         alias=alias,
                         origin=f"'{cte.name.name}'",
@@ -330,7 +332,7 @@ class _Annotator:
             ResolvedColumn(
                 name=col.name,
                 delimited=False,
-                sql=f"{quote_ident(alias)}.{quote_ident(col.name)}",
+                source=ColumnSlot(alias, col.name),
                 typed=dt.column_typed(col),
                 alias=alias,
                 table=table,
@@ -388,7 +390,7 @@ class _Annotator:
             ResolvedColumn(
                 name=out.name,
                 delimited=delim,
-                sql=f"{quote_ident(alias)}.{quote_ident(out.name)}",
+                source=ColumnSlot(alias, out.name),
                 typed=_typed_output(out),
                 alias=alias,
                 origin=origin,
@@ -422,7 +424,7 @@ class _Annotator:
                 "A JOIN needs an ON or USING clause", join, hint="use CROSS JOIN (or a comma) for a cartesian product"
             )
         merged: list[ResolvedColumn] = []
-        keys: list[tuple[str, str]] = []
+        keys: list[tuple[ColumnSource, ColumnSource]] = []
         used_left: list[ResolvedColumn] = []
         used_right: list[ResolvedColumn] = []
         for ident in names:
@@ -434,24 +436,20 @@ class _Annotator:
                     f"{right.typed.type.describe()}",
                     ident,
                 )
-            keys.append((left.sql, right.sql))
+            keys.append((left.source, right.source))
             used_left.append(left)
             used_right.append(right)
-            if join.kind == "full":
-                sql = f"COALESCE({left.sql}, {right.sql})"
-            elif join.kind == "right":
-                sql = right.sql
-            else:
-                sql = left.sql
+            # The merged column is the left one (the right one for RIGHT JOIN, either for FULL).
+            side = None if join.kind == "full" else (right if join.kind == "right" else left)
             merged.append(
                 ResolvedColumn(
                     name=left.name,
                     delimited=left.delimited,
-                    sql=sql,
+                    source=MergedColumn(left.source, right.source) if side is None else side.source,
                     typed=left.typed,
-                    alias=left.alias if sql == left.sql else (right.alias if sql == right.sql else None),
-                    table=left.table if sql == left.sql else (right.table if sql == right.sql else None),
-                    column=left.column if sql == left.sql else (right.column if sql == right.sql else None),
+                    alias=None if side is None else side.alias,
+                    table=None if side is None else side.table,
+                    column=None if side is None else side.column,
                     origin=left.origin,
                 )
             )
@@ -612,16 +610,16 @@ class _Annotator:
                 if select.expression is not None:
                     keys.append(self.canonical(select.expression))
                 elif select.column is not None:
-                    keys.append(("column", select.column.sql))
+                    keys.append(("column", select.column.source))
             else:
                 keys.append(self.canonical(term))
         return keys
 
     def canonical(self, expr: object) -> object:
-        """A structural key of an expression with column references replaced by their SQL."""
+        """A structural key of an expression with column references replaced by their sources."""
         if isinstance(expr, n.ColumnRef):
             resolved = self.res.columns.get(id(expr))
-            return ("column", resolved.sql if resolved else str(expr))
+            return ("column", resolved.source if resolved else str(expr))
         if isinstance(expr, n.Literal):
             return ("literal", expr.kind, expr.value)
         if isinstance(expr, tuple):
@@ -655,7 +653,7 @@ class _Annotator:
             self.check_grouped(child, keys, scope)
 
     def check_grouped_column(self, column: ResolvedColumn, keys: list[object], item_node: object) -> None:
-        if ("column", column.sql) not in keys:
+        if ("column", column.source) not in keys:
             raise _error(
                 f"Column '{column.name}' (from *) must appear in GROUP BY or be used in an aggregate function",
                 item_node,

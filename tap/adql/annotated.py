@@ -2,8 +2,10 @@
 
 :class:`AnnotatedQuery` keeps the syntax tree and a :class:`Resolution`, side tables keyed by
 ``id()`` of the tree's nodes (the annotated query holds the tree, so the ids stay valid).
-Translators read the resolution and never look names up again; SQL fragments stored here
-are built only from internal aliases and quoted catalogue names, never from query text.
+Translators read the resolution and never look names up again.  Nothing here is SQL: a
+column is named by the internal alias of its relation and its column name
+(:class:`ColumnSlot`), or as the merge of two such (:class:`MergedColumn`); each SQL dialect's
+translator writes them its own way.
 """
 
 from __future__ import annotations
@@ -16,9 +18,24 @@ from tap.adql.datatypes import Typed
 from vo_service.metadata import TableMeta
 
 
-def quote_ident(name: str) -> str:
-    """A DuckDB/SQL delimited identifier; doubles embedded quotes."""
-    return '"' + name.replace('"', '""') + '"'
+@dataclass(frozen=True, slots=True)
+class ColumnSlot:
+    """A column of a FROM relation: the relation's internal alias and the column's name."""
+
+    alias: str
+    name: str
+
+
+@dataclass(frozen=True, slots=True)
+class MergedColumn:
+    """A join column of USING or NATURAL in a FULL join: the first of the two that is not NULL."""
+
+    left: ColumnSource
+    right: ColumnSource
+
+
+#: Where a resolved column's value comes from.
+ColumnSource = ColumnSlot | MergedColumn
 
 
 @dataclass(frozen=True, slots=True)
@@ -43,11 +60,11 @@ class OutputColumn:
 
 @dataclass(frozen=True, slots=True)
 class ResolvedColumn:
-    """A column visible in a FROM scope and the SQL expression that reads it."""
+    """A column visible in a FROM scope and where its value comes from."""
 
     name: str
     delimited: bool
-    sql: str
+    source: ColumnSource
     typed: Typed
     #: Internal alias of the relation providing a physical column (None for merged columns).
     alias: str | None = None
@@ -97,7 +114,7 @@ class Resolution:
     selects: dict[int, tuple[SelectOutput, ...]] = field(default_factory=dict)
     order: dict[int, OrderTarget] = field(default_factory=dict)
     group: dict[int, OrderTarget] = field(default_factory=dict)
-    join_keys: dict[int, tuple[tuple[str, str], ...]] = field(default_factory=dict)
+    join_keys: dict[int, tuple[tuple[ColumnSource, ColumnSource], ...]] = field(default_factory=dict)
     aggregates: set[int] = field(default_factory=set)
     unit_factors: dict[int, float] = field(default_factory=dict)
     regions: dict[int, tuple[str, tuple[float, ...]]] = field(default_factory=dict)
@@ -115,11 +132,13 @@ class AnnotatedQuery:
 
 __all__ = [
     "AnnotatedQuery",
+    "ColumnSlot",
+    "ColumnSource",
+    "MergedColumn",
     "OrderTarget",
     "OutputColumn",
     "Resolution",
     "ResolvedColumn",
     "SelectOutput",
     "SourceBinding",
-    "quote_ident",
 ]

@@ -3,7 +3,8 @@
 Every expression is given a :class:`ValueType` (how its values are serialised: VOTable
 datatype, arraysize, xtype) and :class:`ColumnInfo` (unit, UCD, utype, description, carried
 over from catalogue columns where the meaning is kept).  The translator casts computed
-output columns to :func:`duckdb_type` so the result batches match the declared metadata.
+output columns to the dialect's type (``translate_duckdb.duckdb_type``) so the result batches match
+the declared metadata.
 """
 
 from __future__ import annotations
@@ -179,27 +180,6 @@ def comparable(left: ValueType, right: ValueType) -> bool:
     return {left.kind, right.kind} == {"timestamp", "string"}
 
 
-def duckdb_type(value_type: ValueType) -> str:
-    """The DuckDB type that holds values of ``value_type`` (matches the store's physical types)."""
-    if value_type.kind == "geometry":
-        return "DOUBLE[]"
-    if value_type.kind == "timestamp":
-        return "TIMESTAMP"
-    if value_type.kind == "array":
-        return "BIGINT[]"
-    if value_type.kind in ("string", "null"):
-        return "VARCHAR"
-    return {
-        "boolean": "BOOLEAN",
-        "unsignedByte": "UTINYINT",
-        "short": "SMALLINT",
-        "int": "INTEGER",
-        "long": "BIGINT",
-        "float": "FLOAT",
-        "double": "DOUBLE",
-    }.get(value_type.datatype, "VARCHAR")
-
-
 __all__ = [
     "BIGINT",
     "BOOLEAN",
@@ -225,7 +205,6 @@ __all__ = [
     "column_typed",
     "common_type",
     "comparable",
-    "duckdb_type",
     "is_region_xtype",
     "numeric_result",
 ]

@@ -22,11 +22,19 @@ from typing import Any, cast
 
 from tap.adql import datatypes as dt
 from tap.adql import nodes as n
-from tap.adql.annotated import AnnotatedQuery, OutputColumn, ResolvedColumn, SelectOutput, quote_ident
+from tap.adql.annotated import (
+    AnnotatedQuery,
+    ColumnSlot,
+    ColumnSource,
+    OutputColumn,
+    ResolvedColumn,
+    SelectOutput,
+)
 from tap.adql.errors import AdqlError
 from tap.adql.geometry import ConstantShape, constant_number, split_coordsys
 from vo_service.metadata import TableMeta
 from vo_service.spatial import HPX_COLUMN, GeometryError, box_polygon, cone_ranges, polygon_contains, polygon_ranges
+from vo_service.store.duckdb_store import quote_ident
 
 RelationSql = Callable[[TableMeta], str]
 
@@ -80,6 +88,34 @@ class _Params:
             number = len(self.values)
             self._index[key] = number
         return f"${number}"
+
+
+def duckdb_type(value_type: dt.ValueType) -> str:
+    """The DuckDB type that holds values of ``value_type`` (matches the store's physical types)."""
+    if value_type.kind == "geometry":
+        return "DOUBLE[]"
+    if value_type.kind == "timestamp":
+        return "TIMESTAMP"
+    if value_type.kind == "array":
+        return "BIGINT[]"
+    if value_type.kind in ("string", "null"):
+        return "VARCHAR"
+    return {
+        "boolean": "BOOLEAN",
+        "unsignedByte": "UTINYINT",
+        "short": "SMALLINT",
+        "int": "INTEGER",
+        "long": "BIGINT",
+        "float": "FLOAT",
+        "double": "DOUBLE",
+    }.get(value_type.datatype, "VARCHAR")
+
+
+def column_sql(source: ColumnSource) -> str:
+    """SQL reading a resolved column: ``"alias"."name"``, or COALESCE of a FULL join's merged pair."""
+    if isinstance(source, ColumnSlot):
+        return f"{quote_ident(source.alias)}.{quote_ident(source.name)}"
+    return f"COALESCE({column_sql(source.left)}, {column_sql(source.right)})"
 
 
 def _haversine(ra1: str, dec1: str, ra2: str, dec2: str) -> str:
@@ -172,7 +208,7 @@ class _Translator:
 
     def select_value(self, select: SelectOutput, own: OutputColumn, target: OutputColumn) -> str:
         if select.column is not None:
-            sql = select.column.sql
+            sql = column_sql(select.column.source)
             plain = True
         else:
             assert select.expression is not None
@@ -184,14 +220,14 @@ class _Translator:
         value_type = _column_type(target)
         if value_type.kind in ("geometry", "array"):
             return sql
-        return f"CAST({sql} AS {dt.duckdb_type(value_type)})"
+        return f"CAST({sql} AS {duckdb_type(value_type)})"
 
     def group_term(self, term: n.Expression, selects: Sequence[SelectOutput]) -> str:
         target = self.res.group.get(id(term))
         if target is not None and target.position is not None:
             select = selects[target.position - 1]
             if select.column is not None:
-                return select.column.sql
+                return column_sql(select.column.source)
             assert select.expression is not None
             return self.value(select.expression)
         return self.value(term)
@@ -221,7 +257,7 @@ class _Translator:
             condition = self.condition(item.on, positive=True)
         else:
             keys = self.res.join_keys.get(id(item), ())
-            condition = " AND ".join(f"({a} = {b})" for a, b in keys) if keys else "TRUE"
+            condition = " AND ".join(f"({column_sql(a)} = {column_sql(b)})" for a, b in keys) if keys else "TRUE"
         return f"({left} {keyword} {right} ON {condition})"
 
     # -- value expressions ----------------------------------------------------------------
@@ -238,7 +274,7 @@ class _Translator:
                 return "NULL"
             return self.params.add(expr.value)
         if isinstance(expr, n.ColumnRef):
-            return self.res.columns[id(expr)].sql
+            return column_sql(self.res.columns[id(expr)].source)
         if isinstance(expr, n.FunctionCall):
             return self.function(expr)
         if isinstance(expr, n.Cast):

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from tap.adql import AdqlError, OutputColumn, annotate, parse
+from tap.adql.annotated import ColumnSlot, MergedColumn, ResolvedColumn
 from vo_service.metadata import Catalogue, ColumnMeta, SchemaMeta, TableMeta
 
 
@@ -311,3 +312,48 @@ def test_unqualified_name_ambiguous_across_schemas(catalogue: Catalogue) -> None
     with pytest.raises(AdqlError, match=r"Table name 'runs' is ambiguous \(corot.runs, other.runs\)"):
         annotate(parse("SELECT run_code FROM runs"), extended)
     annotate(parse("SELECT run_code FROM other.runs"), extended)
+
+
+def _strings(value: object) -> list[str]:
+    """Every string held in an annotation's side tables (recursively through containers)."""
+    if isinstance(value, str):
+        return [value]
+    if isinstance(value, dict):
+        return [s for v in value.values() for s in _strings(v)]
+    if isinstance(value, (tuple, list, set, frozenset)):
+        return [s for v in value for s in _strings(v)]
+    if isinstance(value, (ColumnSlot, MergedColumn)):
+        return [s for name in value.__dataclass_fields__ for s in _strings(getattr(value, name))]
+    if isinstance(value, ResolvedColumn):
+        return _strings(value.source)
+    return []
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        "SELECT a.run_code, COUNT(*) FROM corot.runs AS a FULL OUTER JOIN corot.targets AS b USING (run_code) "
+        "GROUP BY a.run_code",
+        "WITH w AS (SELECT run_code FROM corot.runs) SELECT * FROM w NATURAL JOIN corot.runs",
+        "SELECT t.ra FROM (SELECT ra, dec FROM corot.targets) AS t WHERE 1 = CONTAINS(POINT(t.ra, t.dec), "
+        "CIRCLE(102, -1, 0.5))",
+    ],
+)
+def test_annotation_holds_no_sql(catalogue: Catalogue, query: str) -> None:
+    """Dialect work is the translator's: the annotation names columns structurally, never as SQL."""
+    resolution = annotate(parse(query), catalogue).resolution
+    held = _strings(resolution.columns) + _strings(resolution.join_keys) + _strings(resolution.ctes)
+    assert held
+    assert not [s for s in held if any(mark in s for mark in ('"', "(", " ", "."))]
+
+
+def test_full_join_using_merges_both_sides(catalogue: Catalogue) -> None:
+    query = parse("SELECT run_code FROM corot.runs FULL OUTER JOIN corot.targets USING (run_code)")
+    annotated = annotate(query, catalogue)
+    select = annotated.resolution.selects[id(query.body.body)][0]
+    assert select.expression is not None
+    merged = annotated.resolution.columns[id(select.expression)].source
+    assert isinstance(merged, MergedColumn)
+    assert (merged.left, merged.right) == (ColumnSlot("t1", "run_code"), ColumnSlot("t2", "run_code"))
+    (keys,) = annotated.resolution.join_keys.values()
+    assert keys == ((merged.left, merged.right),)
