@@ -110,7 +110,7 @@ def startup(ctx: ServiceContext) -> None:
 
 def vosi_documents(ctx: ServiceContext) -> VosiDocuments:
     """The VOSI capabilities document, for the registry records of the cone searches."""
-    return VosiDocuments(_service(ctx).capabilities)
+    return VosiDocuments(_service(ctx).capability_models)
 
 
 def warm_up(service: ConeService, store: Store) -> None:

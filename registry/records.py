@@ -1,11 +1,13 @@
-"""The VOResource 1.1 records of the service, built from the declaration and the VOSI documents.
+"""The VOResource 1.1 records of the service, composed from models.
 
 Records (RegistryInterface 1.1 §2): the naming authority (``vg:Authority``), the
 organisation that manages it (``vr:Organisation``), this publishing registry
 (``vg:Registry`` with its OAI-PMH ``vg:Harvest`` capability), the CoRoT collection
 (``vs:CatalogResource`` with its table set) and one ``vs:CatalogService`` per service.  A
-service record copies its capabilities (and, for TAP, its table set) from the service's own
-VOSI documents, so the registry never states something the service does not.
+service record holds the very capability models its service states in its VOSI capabilities
+document (and, for TAP, the table set of its VOSI tables document), so the registry never
+states something the service does not.  Each record is a pydantic-xml model (vo-models and
+:mod:`vo_service.vo_models_ext`), rendered once into the element OAI-PMH answers copy.
 """
 
 from __future__ import annotations
@@ -19,37 +21,64 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from lxml import etree
+from pydantic import AnyUrl
+from vo_models.voregistry.models import OAIHTTP, Authority, Harvest
+from vo_models.voresource.models import (
+    AccessURL,
+    Contact,
+    Content,
+    Creator,
+    Curation,
+    Date,
+    Relationship,
+    ResourceName,
+    Rights,
+)
+from vo_models.voresource.models import Capability as VrCapability
+from vo_models.voresource.models import Resource as VrResource
 
 from registry.profile import CollectionSpec, Described, RegistryProfile, ServiceSpec
-from vo_service.curation import Curation, load_curation
+from vo_service.curation import Curation as DeclaredCuration
+from vo_service.curation import load_curation
 from vo_service.services import VosiDocuments
 from vo_service.settings import Settings
-from vo_service.vosi_xml import VODATASERVICE_NS, VORESOURCE_NS, XSI_NS, XSI_TYPE, sub
+from vo_service.vo_models_ext import (
+    RI_NS,
+    VOREGISTRY_NS,
+    AnyCapability,
+    CatalogResource,
+    CatalogService,
+    Coverage,
+    Organisation,
+    Registry,
+    xml_element,
+)
 
-RI_NS = "http://www.ivoa.net/xml/RegistryInterface/v1.0"
-VG_NS = "http://www.ivoa.net/xml/VORegistry/v1.0"
+VG_NS = VOREGISTRY_NS
 REGISTRY_STANDARD_ID = "ivo://ivoa.net/std/Registry"
-#: Prefixes every record declares; those of the copied capabilities are added to them.
-BASE_NSMAP: Mapping[str, str] = {"ri": RI_NS, "vr": VORESOURCE_NS, "vs": VODATASERVICE_NS, "vg": VG_NS,
-                                 "xsi": XSI_NS}
 
 
 class RecordError(ValueError):
-    """The declaration and the VOSI documents do not make a consistent record."""
+    """The declaration and the services' capabilities do not make a consistent record."""
 
 
 @dataclass
 class Record:
-    """One registry record: the ``ri:Resource`` element and what OAI-PMH headers need."""
+    """One registry record: its model, the ``ri:Resource`` element rendered from it once, and
+    what OAI-PMH headers and Dublin Core need."""
 
     identifier: str
-    element: Any
+    resource: VrResource
     title: str
     description: str
     resource_type: str
     subjects: tuple[str, ...]
     publisher: str
     updated: datetime = field(default_factory=lambda: datetime(1970, 1, 1, tzinfo=UTC))
+    element: Any = field(init=False, repr=False)
+
+    def __post_init__(self) -> None:
+        self.element = xml_element(self.resource)
 
     def digest(self) -> str:
         """A hash of the content, ``updated`` aside: what tells a changed record."""
@@ -78,7 +107,7 @@ def utc_timestamp(moment: datetime) -> str:
 class RecordBuilder:
     """Builds the records of one service deployment (settings) from the declaration."""
 
-    def __init__(self, profile: RegistryProfile, settings: Settings, curation: Curation | None = None) -> None:
+    def __init__(self, profile: RegistryProfile, settings: Settings, curation: DeclaredCuration | None = None) -> None:
         self.profile = profile
         self.settings = settings
         self.curation = curation or load_curation()
@@ -90,123 +119,106 @@ class RecordBuilder:
     def url(self, path: str) -> str:
         return f"{self.settings.base_url}{path}"
 
-    # -- the common parts -------------------------------------------------------------------
-    def _resource(self, spec: Described, xsi_type: str, nsmap: Mapping[str, str] | None = None) -> Any:
-        element = etree.Element(f"{{{RI_NS}}}Resource", nsmap={**BASE_NSMAP, **(nsmap or {})})
-        element.set(XSI_TYPE, xsi_type)
-        element.set("created", self.curation.created)
-        element.set("updated", self.curation.created)
-        element.set("status", "active")
-        sub(element, "title", spec.title)
-        if spec.short_name:
-            sub(element, "shortName", spec.short_name)
-        sub(element, "identifier", self.ivoid(spec.suffix))
-        self._curation(element)
-        return element
+    @property
+    def organisation_name(self) -> ResourceName:
+        return ResourceName(value=self.settings.title, ivo_id=self.ivoid(self.profile.organisation.suffix))
 
-    def _curation(self, resource: Any) -> None:
+    # -- the common parts (VOResource 1.1 §3) -----------------------------------------------
+    def core(self, identifier: str, title: str, short_name: str | None, content: Content) -> dict[str, Any]:
+        """The elements and attributes every record has: title to content."""
+        created = datetime.fromisoformat(self.curation.created)
+        return {"created": created, "updated": created, "status": "active", "title": title,
+                "short_name": short_name, "identifier": AnyUrl(identifier), "curation": self.curation_model(),
+                "content": content}
+
+    def curation_model(self) -> Curation:
         declared = self.curation
-        curation = sub(resource, "curation")
-        sub(curation, "publisher", self.settings.title, **{"ivo-id": self.ivoid(self.profile.organisation.suffix)})
-        sub(sub(curation, "creator"), "name", declared.creator)
-        sub(curation, "date", declared.created[:10], role="Created")
-        sub(curation, "version", declared.version)
-        contact = sub(curation, "contact")
-        sub(contact, "name", declared.contact_name)
-        sub(contact, "email", self.settings.contact_email)
+        return Curation(
+            publisher=self.organisation_name,
+            creator=[Creator(name=ResourceName(value=declared.creator))],
+            date=[Date(value=datetime.fromisoformat(declared.created), role="Created")],
+            version=declared.version,
+            contact=[Contact(name=ResourceName(value=declared.contact_name), email=self.settings.contact_email)],
+        )
 
-    def _content(self, resource: Any, spec: Described, *, types: Sequence[str] = (),
-                 levels: Sequence[str] = (), relations: Sequence[tuple[str, str, str]] = ()) -> None:
-        content = sub(resource, "content")
-        for subject in self.curation.subjects:
-            sub(content, "subject", subject)
-        sub(content, "description", spec.description)
-        sub(content, "referenceURL", self.url(self.curation.reference_url))
-        for kind in types:
-            sub(content, "type", kind)
-        for level in levels:
-            sub(content, "contentLevel", level)
-        for relation, ivoid, title in relations:
-            relationship = sub(content, "relationship")
-            sub(relationship, "relationshipType", relation)
-            sub(relationship, "relatedResource", title, **{"ivo-id": ivoid})
+    def content(self, description: str, *, types: Sequence[str] = (), levels: Sequence[str] = (),
+                relations: Sequence[tuple[str, str, str]] = (), reference_url: str | None = None) -> Content:
+        return Content(
+            subject=list(self.curation.subjects),
+            description=description,
+            reference_url=AnyUrl(reference_url or self.url(self.curation.reference_url)),
+            type=list(types),
+            content_level=list(levels),
+            relationship=[Relationship(relationship_type=relation,
+                                       related_resource=[ResourceName(value=title, ivo_id=ivoid)])
+                          for relation, ivoid, title in relations],
+        )
 
-    def _rights(self, resource: Any) -> None:
-        sub(resource, "rights", self.curation.rights, rightsURI=self.curation.rights_uri)
+    def rights(self) -> list[Rights]:
+        return [Rights(value=self.curation.rights, rights_uri=AnyUrl(self.curation.rights_uri))]
 
-    def _record(self, spec: Described, element: Any, resource_type: str) -> Record:
-        return Record(identifier=self.ivoid(spec.suffix), element=element, title=spec.title,
+    def _core(self, spec: Described, content: Content) -> dict[str, Any]:
+        return self.core(self.ivoid(spec.suffix), spec.title, spec.short_name, content)
+
+    def _record(self, spec: Described, resource: VrResource, resource_type: str) -> Record:
+        return Record(identifier=self.ivoid(spec.suffix), resource=resource, title=spec.title,
                       description=spec.description, resource_type=resource_type,
                       subjects=self.curation.subjects, publisher=self.settings.title)
 
     # -- the records --------------------------------------------------------------------
     def organisation(self) -> Record:
         spec = self.profile.organisation
-        element = self._resource(spec, "vr:Organisation")
-        self._content(element, spec, types=("Organisation",))
-        return self._record(spec, element, "Organisation")
+        resource = Organisation(**self._core(spec, self.content(spec.description, types=("Organisation",))))
+        return self._record(spec, resource, "Organisation")
 
     def authority(self) -> Record:
         spec = self.profile.authority
-        element = self._resource(spec, "vg:Authority")
-        self._content(element, spec)
-        sub(element, "managingOrg", self.settings.title,
-            **{"ivo-id": self.ivoid(self.profile.organisation.suffix)})
-        return self._record(spec, element, "Authority")
+        resource = Authority(**self._core(spec, self.content(spec.description)), managing_org=self.organisation_name)
+        return self._record(spec, resource, "Authority")
 
     def registry(self, oai_path: str) -> Record:
         """The publishing registry (RegistryInterface 1.1 §2.2): OAI-PMH at ``oai_path``."""
         spec = self.profile.registry
-        element = self._resource(spec, "vg:Registry")
-        self._content(element, spec, types=("Registry",))
-        capability = sub(element, "capability", standardID=REGISTRY_STANDARD_ID)
-        capability.set(XSI_TYPE, "vg:Harvest")
-        interface = sub(capability, "interface", role="std")
-        interface.set(XSI_TYPE, "vg:OAIHTTP")
-        sub(interface, "accessURL", self.url(oai_path), use="base")
-        sub(capability, "maxRecords", str(spec.max_records))
-        sub(element, "full", "false")
-        sub(element, "managedAuthority", self.settings.authority)
-        return self._record(spec, element, "Registry")
+        harvest = Harvest(max_records=spec.max_records, interface=[
+            OAIHTTP(access_url=[AccessURL(value=AnyUrl(self.url(oai_path)), use="base")], role="std")])
+        resource = Registry(**self._core(spec, self.content(spec.description, types=("Registry",))),
+                            capability=[harvest], full=False, managed_authority=[self.settings.authority])
+        return self._record(spec, resource, "Registry")
 
-    def collection(self, tables: bytes | None) -> Record:
-        """The CoRoT collection as a ``vs:CatalogResource`` (VODataService 1.2 §3.2)."""
+    def collection(self, tables: bytes | None, served_by: Sequence[tuple[str, str]] = ()) -> Record:
+        """The CoRoT collection as a ``vs:CatalogResource`` (VODataService 1.2 §3.2), served
+        by the declared services and by ``served_by`` (identifier, title) records."""
         spec: CollectionSpec = self.profile.collection
-        element = self._resource(spec, "vs:CatalogResource")
         relations = [("served-by", self.ivoid(service.suffix), service.title) for service in self.profile.services]
-        self._content(element, spec, types=spec.type, levels=spec.content_level, relations=relations)
-        self._rights(element)
-        if spec.facility:
-            sub(element, "facility", spec.facility)
-        if spec.instrument:
-            sub(element, "instrument", spec.instrument)
-        if spec.wavebands:
-            coverage = sub(element, "coverage")
-            for band in spec.wavebands:
-                sub(coverage, "waveband", band)
-        if tables is not None:
-            element.append(tableset(tables, spec.schemas))
-        return self._record(spec, element, "CatalogResource")
+        relations += [("served-by", ivoid, title) for ivoid, title in served_by]
+        content = self.content(spec.description, types=spec.type, levels=spec.content_level, relations=relations)
+        resource = CatalogResource(
+            **self._core(spec, content),
+            rights=self.rights(),
+            facility=[ResourceName(value=spec.facility)] if spec.facility else [],
+            instrument=[ResourceName(value=spec.instrument)] if spec.instrument else [],
+            coverage=Coverage(waveband=list(spec.wavebands)) if spec.wavebands else None,
+            tableset=None if tables is None else tableset(tables, spec.schemas),
+        )
+        return self._record(spec, resource, "CatalogResource")
+
+    def service_for_collection(self) -> list[tuple[str, str, str]]:
+        collection = self.profile.collection
+        return [("service-for", self.ivoid(collection.suffix), collection.title)]
 
     def service(self, spec: ServiceSpec, documents: VosiDocuments) -> Record:
         """A ``vs:CatalogService`` with the capabilities its VOSI document states."""
-        capabilities_root = etree.fromstring(documents.capabilities)
-        capabilities = select_capabilities(capabilities_root, spec.endpoint_standard, spec.access_suffix)
+        capabilities = select_capabilities(documents.capabilities, spec.endpoint_standard, spec.access_suffix)
         if not capabilities:
             raise RecordError(f"{self.ivoid(spec.suffix)}: no capability of {spec.vosi} matches the declaration")
-        prefixes = {prefix: uri for prefix, uri in capabilities_root.nsmap.items() if prefix}
-        clashes = {p for p, uri in prefixes.items() if BASE_NSMAP.get(p, uri) != uri}
-        if clashes:
-            raise RecordError(f"{spec.vosi}: namespace prefixes {sorted(clashes)} clash with the record's")
-        element = self._resource(spec, "vs:CatalogService", prefixes)
-        collection = self.profile.collection
-        self._content(element, spec, relations=[("service-for", self.ivoid(collection.suffix), collection.title)])
-        self._rights(element)
-        for capability in capabilities:
-            element.append(copy.deepcopy(capability))
-        if spec.tables and documents.tables is not None:
-            element.append(tableset(documents.tables, ()))
-        return self._record(spec, element, "CatalogService")
+        content = self.content(spec.description, relations=self.service_for_collection())
+        resource = CatalogService(
+            **self._core(spec, content),
+            rights=self.rights(),
+            capability=capabilities,
+            tableset=tableset(documents.tables, ()) if spec.tables and documents.tables is not None else None,
+        )
+        return self._record(spec, resource, "CatalogService")
 
     def all(self, documents: Mapping[str, VosiDocuments], oai_path: str) -> list[Record]:
         """Every record, services in declaration order; the collection's tables from TAP's VOSI."""
@@ -221,14 +233,15 @@ class RecordBuilder:
         return records
 
 
-def select_capabilities(root: Any, endpoint_standard: str | None, access_suffix: str | None) -> list[Any]:
-    """The capability elements of a VOSI capabilities document that a record keeps: all of
-    them, but of ``endpoint_standard`` only those whose access URL path ends with
-    ``access_suffix``."""
-    kept = []
-    for capability in root.iterfind("capability"):
-        if endpoint_standard is not None and capability.get("standardID") == endpoint_standard:
-            paths = [urlsplit(url.text or "").path for url in capability.iterfind("interface/accessURL")]
+def select_capabilities(capabilities: Iterable[VrCapability], endpoint_standard: str | None,
+                        access_suffix: str | None) -> list[AnyCapability]:
+    """The capabilities a record keeps: all of them, but of ``endpoint_standard`` only those
+    whose access URL path ends with ``access_suffix``."""
+    kept: list[AnyCapability] = []
+    for capability in capabilities:
+        if endpoint_standard is not None and str(capability.standard_id) == endpoint_standard:
+            paths = [urlsplit(str(url.value)).path for interface in capability.interface or ()
+                     for url in interface.access_url]
             if access_suffix is None or not any(path.endswith(access_suffix) for path in paths):
                 continue
         kept.append(capability)
@@ -248,5 +261,5 @@ def tableset(document: bytes, schemas: Iterable[str]) -> Any:
     return result
 
 
-__all__ = ["BASE_NSMAP", "REGISTRY_STANDARD_ID", "RI_NS", "VG_NS", "Record", "RecordBuilder", "RecordError",
-           "Tombstone", "select_capabilities", "tableset", "utc_timestamp"]
+__all__ = ["REGISTRY_STANDARD_ID", "RI_NS", "VG_NS", "Record", "RecordBuilder", "RecordError", "Tombstone",
+           "select_capabilities", "tableset", "utc_timestamp"]

@@ -319,7 +319,7 @@ def services(settings: Settings) -> list[ServiceLink]:
 
 def vosi_documents(ctx: ServiceContext) -> VosiDocuments:
     """The VOSI capabilities document (SSA, DataLink, SODA), for the registry record."""
-    return VosiDocuments(_runtime(ctx).capabilities)
+    return VosiDocuments(_runtime(ctx).capability_models)
 
 
 def startup(ctx: ServiceContext) -> None:

@@ -13,7 +13,7 @@ from starlette.responses import Response
 from starlette.routing import BaseRoute, Route, Router
 from starlette.types import Receive, Scope, Send
 
-from tap.capabilities import capabilities_xml
+from tap.capabilities import capabilities_document, capabilities_xml
 from tap.examples import XHTML_MEDIA_TYPE, examples_document, load_examples
 from tap.execution import PLANS_KEY, PlanCache
 from tap.jobs import tap_job_type
@@ -120,7 +120,7 @@ def services(settings: Settings) -> list[ServiceLink]:
 def vosi_documents(ctx: ServiceContext) -> VosiDocuments:
     """The VOSI capabilities and full tables documents, for the registry record."""
     settings = ctx.settings
-    return VosiDocuments(capabilities_xml(settings, tap_url(settings)),
+    return VosiDocuments(capabilities_document(settings, tap_url(settings)).capability,
                          xml_bytes(tableset(ctx.catalogue, detail=True)))
 
 

@@ -10,7 +10,10 @@ its VOSI documents, which the app keeps in ``ctx.extras[VOSI_KEY]`` by mount poi
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
+
+from vo_models.voresource.models import Capability
 
 #: ``ctx.extras`` key of the VOSI documents of the mounted services, by mount point.
 VOSI_KEY = "vosi"
@@ -18,9 +21,10 @@ VOSI_KEY = "vosi"
 
 @dataclass(frozen=True)
 class VosiDocuments:
-    """A service's VOSI capabilities document and, when it has one, its VOSI tables document."""
+    """A service's capabilities, the models of its VOSI capabilities document, and, when it has
+    one, its VOSI tables document."""
 
-    capabilities: bytes
+    capabilities: Sequence[Capability]
     tables: bytes | None = None
 
 
