@@ -4,7 +4,9 @@ HiPS 1.0 §5.1: a HiPS node serves each survey as a tree of files; §5.2: it lis
 dedicated URL (``/hips/list``).  Only HiPS file names are served (``properties``,
 ``Moc.fits``, ``[Mm]etadata.xml``, ``NorderK/Allsky.ext``, ``NorderK/DirD/NpixN.ext``),
 matched by pattern before any file-system access, then resolved and checked to stay inside
-the survey folder: ``..``, encoded dots and absolute paths never reach the disk.
+the survey folder: ``..``, encoded dots and absolute paths never reach the disk.  A
+survey's base URL (``/hips/<survey>``, ``/hips/<survey>/``, ``/hips/<survey>/index.html``)
+answers an HTML page showing the survey, as HiPS nodes do.
 
 Every answer carries ``Access-Control-Allow-Origin: *`` (browser clients such as Aladin Lite
 load tiles across origins), files carry an ETag and Last-Modified and honour conditional
@@ -36,7 +38,7 @@ SURVEY_NAME = re.compile(r"^[a-z][a-z0-9_-]{0,39}$")
 #: Names that are routes of this mount, never survey folders.
 RESERVED = frozenset({"list", "moc", "viewer"})
 HIPS_FILE = re.compile(
-    r"^(?:properties|Moc\.fits|Metadata\.xml|metadata\.xml|preview\.jpg|index\.html"
+    r"^(?:properties|Moc\.fits|Metadata\.xml|metadata\.xml|preview\.jpg"
     r"|Norder[0-9]{1,2}/Allsky\.(?:fits|png|jpg|tsv)"
     r"|Norder[0-9]{1,2}/Dir[0-9]{1,12}/Npix[0-9]{1,15}\.(?:fits|png|jpg|tsv))$"
 )
@@ -143,6 +145,8 @@ def surveys(settings: Settings) -> dict[str, Path]:
 async def hips_file(request: Request) -> Response:
     survey = request.path_params["survey"]
     relative = request.path_params["path"]
+    if relative in SURVEY_PAGE_PATHS:
+        return await survey_page(request)
     if _suspicious(survey) or _suspicious(relative):
         return not_found(request.url.path, 400)
     if not SURVEY_NAME.match(survey) or survey in RESERVED or not HIPS_FILE.match(relative):
@@ -158,8 +162,61 @@ async def hips_file(request: Request) -> Response:
     return file_response(request, target, cache)
 
 
-async def survey_root(request: Request) -> Response:
-    return not_found(f"{request.url.path} (a HiPS: ask for its properties or tiles)")
+#: The page of a survey: its base URL, with or without the slash, and ``index.html`` in it.
+SURVEY_PAGE_PATHS = frozenset({"", "index.html"})
+
+
+def _image_format(props: dict[str, str]) -> str:
+    """The tile format an Aladin Lite view asks for (``imgFormat``)."""
+    formats = props.get("hips_tile_format", "").split()
+    return next((f for f in ("png", "jpeg", "fits") if f in formats), "png")
+
+
+async def survey_page(request: Request) -> Response:
+    """The page of a survey at its base URL, as HiPS nodes serve one (Hipsgen writes it as
+    ``index.html``): an Aladin Lite view of the survey, how to load it in Aladin and other
+    clients, its files and its ``properties`` (HiPS 1.0 §4.4)."""
+    survey = request.path_params["survey"]
+    if _suspicious(survey):
+        return not_found(request.url.path, 400)
+    ctx = get_context(request)
+    available = surveys(ctx.settings)
+    if not SURVEY_NAME.match(survey) or survey not in available:
+        return not_found(request.url.path)
+    folder = available[survey]
+    props = read_properties(folder / "properties")
+    hips_base = f"{ctx.settings.base_url}/hips"
+    catalog = props.get("dataproduct_type") == "catalog"
+    background = None
+    if catalog:
+        for name, other in available.items():
+            other_props = read_properties(other / "properties")
+            if other_props.get("dataproduct_type") == "image":
+                background = {"url": f"{hips_base}/{name}", "title": other_props.get("obs_title", name),
+                              "format": _image_format(other_props)}
+                break
+    files = [("Metadata.xml", "the columns, VOTable"), ("Norder1/Allsky.tsv", "brightest sources, order 1")] if catalog \
+        else [("Norder3/Allsky.png", "all-sky preview, order 3")]
+    html = _environment().get_template("survey.html").render(
+        title=ctx.settings.title,
+        base_url=ctx.settings.base_url,
+        hips_base=hips_base,
+        survey_url=f"{hips_base}/{survey}",
+        survey_title=props.get("obs_title", survey),
+        description=props.get("obs_description", ""),
+        kind="Catalogue" if catalog else "Image",
+        catalog=catalog,
+        background=background,
+        image_format=_image_format(props),
+        sky_view=aladin_js() is not None,
+        ra=_number(props.get("hips_initial_ra"), 0.0),
+        dec=_number(props.get("hips_initial_dec"), 0.0),
+        fov=_number(props.get("hips_initial_fov"), 10.0),
+        height=int(_number(request.query_params.get("height"), 520)),
+        files=[(name, label) for name, label in files if (folder / name).is_file()],
+        properties=list(props.items()),
+    )
+    return HTMLResponse(html, headers={**CORS, "Cache-Control": METADATA_CACHE})
 
 
 def list_records(settings: Settings) -> list[dict[str, object]]:
@@ -257,7 +314,7 @@ def routes() -> list[BaseRoute]:
         Route("/moc/{name}", moc_file, methods=["GET", "HEAD"]),
         Route("/viewer", viewer_page, methods=["GET", "HEAD"]),
         Route("/viewer/aladin.js", viewer_script, methods=["GET", "HEAD"]),
-        Route("/{survey}", survey_root, methods=["GET", "HEAD"]),
+        Route("/{survey}", survey_page, methods=["GET", "HEAD"]),
         Route("/{survey}/{path:path}", hips_file, methods=["GET", "HEAD"]),
     ]
 

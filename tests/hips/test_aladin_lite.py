@@ -69,3 +69,25 @@ def test_fields_render_in_aladin_lite(live_server: str, hips_dir: Path, tmp_path
     assert abs(field_area.mean() - blank_area.mean()) > 0.02 or field_area.std() > 5 * blank_area.std()
     different = np.abs(field_area - np.median(blank_area)) > 0.05
     assert different.mean() > 0.2
+
+
+@pytest.mark.interop
+@pytest.mark.browser
+def test_survey_pages_show_their_survey(live_server: str, hips_dir: Path, tmp_path: Path) -> None:
+    """The page at a survey's base URL draws that survey in Aladin Lite: the fields' tiles
+    (stars on a dark sky), the targets' markers over them."""
+    chromium = require_tool("chromium")
+    require_aladin_lite()
+    # The view fills the page below a two-line heading: look at the middle of it.
+    box = (slice(HEIGHT // 3, 2 * HEIGHT // 3), slice(WIDTH // 5, 4 * WIDTH // 5))
+    fields = screenshot(chromium, f"{live_server}/hips/fields/?height={HEIGHT}", tmp_path / "fields.png",
+                        tmp_path / "profile1")[box]
+    grey = fields.mean(axis=2)
+    assert grey.std() > 0.03, "the fields survey should show stars on the sky"
+    assert np.median(grey) < 0.35, "the sky should read dark, as a levelled mosaic does"
+    targets = screenshot(chromium, f"{live_server}/hips/targets?height={HEIGHT}", tmp_path / "targets.png",
+                         tmp_path / "profile2")[box]
+    marker = (targets[..., 0] > 0.8) & (targets[..., 1] > 0.6) & (targets[..., 2] < 0.45)  # #ffcc33
+    assert marker.sum() > 200, "the targets survey should draw its sources"
+    plain = (fields[..., 0] > 0.8) & (fields[..., 1] > 0.6) & (fields[..., 2] < 0.45)
+    assert plain.sum() < marker.sum() / 10  # the markers are the catalogue's, not the image's

@@ -8,6 +8,7 @@ import os
 from pathlib import Path
 from urllib.parse import urlparse
 
+import lxml.html
 import pytest
 from astropy.io import fits
 from mocpy import MOC
@@ -16,6 +17,7 @@ from starlette.testclient import TestClient
 from hips.geometry import tile_path
 from hips.properties import LIST_MANDATORY, parse_hips_list, parse_properties, read_properties
 from hips.routes import services
+from hips.viewer import aladin_js
 from vo_service.settings import Settings
 
 
@@ -75,10 +77,45 @@ def test_cors_on_files_and_on_404(client: TestClient, hips_dir: Path, origin: st
 def test_missing_files_are_plain_404s(client: TestClient) -> None:
     for url in ("/hips/fields/Norder9/Dir0/Npix1.fits", "/hips/fields/Norder3/Dir0/Npix99.png",
                 "/hips/nosuch/properties", "/hips/fields/secret.txt", "/hips/fields/.manifest.json",
-                "/hips/fields", "/hips/moc/nosuch.fits", "/hips/moc/archive.txt"):
+                "/hips/nosuch", "/hips/nosuch/", "/hips/moc/nosuch.fits", "/hips/moc/archive.txt"):
         response = client.get(url)
         assert response.status_code == 404, url
         assert response.headers["content-type"].startswith("text/plain"), url
+        assert "<html" not in response.text.lower()
+
+
+@pytest.mark.parametrize("survey", ["fields", "targets"])
+def test_survey_base_url_answers_a_page_showing_the_survey(client: TestClient, hips_dir: Path, survey: str) -> None:
+    props = read_properties(hips_dir / survey / "properties")
+    pages = [client.get(f"/hips/{survey}{tail}") for tail in ("", "/", "/index.html")]
+    for page in pages:
+        assert page.status_code == 200 and page.headers["content-type"].startswith("text/html")
+        assert page.headers["access-control-allow-origin"] == "*"
+    assert pages[0].text == pages[1].text == pages[2].text
+    html = lxml.html.fromstring(pages[0].text)
+    assert html.findtext(".//h1") == props["obs_title"]
+    shown = {row.findtext("td[1]"): row.findtext("td[2]") for row in html.findall(".//table[@id='properties']/tr")}
+    assert shown == props  # every keyword of the properties file, with its value
+    base = f"http://testserver/hips/{survey}"
+    assert html.findtext(".//code[@id='hips-base-url']") == base
+    links = {a.get("href") for a in html.iter("a")}
+    assert {f"{base}/properties", f"{base}/Moc.fits", "http://testserver/hips/list"} <= links
+    for link in links & {f"{base}/Metadata.xml", f"{base}/Norder1/Allsky.tsv", f"{base}/Norder3/Allsky.png"}:
+        assert client.get(link).status_code == 200, link
+    if aladin_js() is not None:  # the view itself is drawn in tests/hips/test_aladin_lite.py
+        script = pages[0].text.split('<script type="module">')[1]
+        call = "catalogHiPS(surveyUrl" if props["dataproduct_type"] == "catalog" else "imageHiPS(surveyUrl"
+        assert call in script and f'const surveyUrl = "{base}"' in script
+    else:
+        assert "install-viewer" in pages[0].text
+    assert f"load {base}" in pages[0].text  # how to open it in Aladin Desktop
+    assert client.head(f"/hips/{survey}/").status_code == 200
+
+
+def test_survey_page_of_nothing_is_a_404(client: TestClient, hips_dir: Path) -> None:
+    for url in ("/hips/nosuch", "/hips/nosuch/", "/hips/nosuch/index.html", "/hips/Fields/", "/hips/viewer/"):
+        response = client.get(url)
+        assert response.status_code == 404, url
         assert "<html" not in response.text.lower()
 
 
