@@ -195,8 +195,8 @@ async def survey_page(request: Request) -> Response:
                 background = {"url": f"{hips_base}/{name}", "title": other_props.get("obs_title", name),
                               "format": _image_format(other_props)}
                 break
-    files = [("Metadata.xml", "the columns, VOTable"), ("Norder1/Allsky.tsv", "brightest sources, order 1")] if catalog \
-        else [("Norder3/Allsky.png", "all-sky preview, order 3")]
+    files = ([("Metadata.xml", "the columns, VOTable"), ("Norder1/Allsky.tsv", "brightest sources, order 1")]
+             if catalog else [("Norder3/Allsky.png", "all-sky preview, order 3")])
     html = _environment().get_template("survey.html").render(
         title=ctx.settings.title,
         base_url=ctx.settings.base_url,
