@@ -2,8 +2,9 @@
 
 ``/tap`` (a pointer page), ``/tap/sync``, ``/tap/async`` (UWS 1.1 job list and jobs),
 ``/tap/capabilities``, ``/tap/availability``, ``/tap/tables`` (and ``/tap/tables/{name}``)
-and ``/tap/examples``.  :func:`startup` materialises TAP_SCHEMA from the catalogue, creates
-the query gate and binds the asynchronous job type to the service context.
+and ``/tap/examples`` (with ``/tap/examples/<id>.xml``, the sample source lists its upload
+examples declare).  :func:`startup` materialises TAP_SCHEMA from the catalogue, creates the
+query gate and binds the asynchronous job type to the service context.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from starlette.routing import BaseRoute, Route, Router
 from starlette.types import Receive, Scope, Send
 
 from tap.capabilities import capabilities_document, capabilities_xml
-from tap.examples import XHTML_MEDIA_TYPE, examples_document, load_examples
+from tap.examples import VOTABLE_MEDIA_TYPE, XHTML_MEDIA_TYPE, examples_document, load_examples, sample_votable
 from tap.execution import PLANS_KEY, PlanCache
 from tap.jobs import tap_job_type
 from tap.pages import base_page
@@ -78,6 +79,15 @@ async def examples(request: Request) -> Response:
     return Response(body, media_type=XHTML_MEDIA_TYPE)
 
 
+async def example_sample(request: Request) -> Response:
+    """A sample source list the upload examples declare (``/tap/examples/<id>.xml``)."""
+    name = request.path_params["name"]
+    sample = load_examples().sample(name)
+    if sample is None:
+        raise NotFoundFault(f"No sample source list {name!r}; the examples at /tap/examples link the ones served")
+    return Response(sample_votable(sample), media_type=VOTABLE_MEDIA_TYPE)
+
+
 async def home(request: Request) -> Response:
     """The service's root resource: a human-readable pointer page (TAP 1.1 §2)."""
     settings = get_context(request).settings
@@ -109,6 +119,7 @@ def routes() -> list[BaseRoute]:
         Route("/tables", tables, methods=["GET", "HEAD"]),
         Route("/tables/{name:path}", table, methods=["GET", "HEAD"]),
         Route("/examples", examples, methods=["GET", "HEAD"]),
+        Route("/examples/{name}", example_sample, methods=["GET", "HEAD"]),
     ]
 
 

@@ -1,19 +1,24 @@
-"""/tap/examples: the DALI examples document (DALI 1.1 §2.3, TAP 1.1 §2.6); every example runs."""
+"""/tap/examples: the DALI examples document (DALI 1.1 §2.3, TAP 1.1 §2.6); every example runs
+with the parameters it declares."""
 
 from __future__ import annotations
 
+import io
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import pytest
+from astropy.io.votable import parse
 from lxml import etree
 from starlette.testclient import TestClient
 
-from tap.examples import EXAMPLES_VOCAB, load_examples
-from tests.tap.helpers import COROT7, COROT7_ID, table_of, votable_bytes
+from tap.examples import EXAMPLES_VOCAB, Example, load_examples
+from tests.tap.helpers import COROT7_ID, table_of, votable
 from vo_service.metadata import load_catalogue
 
 XHTML = {"h": "http://www.w3.org/1999/xhtml"}
-EXAMPLES = load_examples()
+BOOK = load_examples()
+EXAMPLES = BOOK.examples
 
 
 @pytest.fixture(scope="module")
@@ -22,6 +27,20 @@ def page(client: TestClient) -> etree._Element:
     assert response.status_code == 200
     assert response.headers["content-type"].startswith("application/xhtml+xml")
     return etree.fromstring(response.content)  # well-formed XML, as DALI 1.1 §2.3 requires
+
+
+def declared_parameters(page: etree._Element) -> dict[str, dict[str, str]]:
+    """Example id → its generic parameters (DALI 1.1 §2.3.5), read as a client reads them."""
+    found: dict[str, dict[str, str]] = {}
+    for block in page.xpath("//*[@typeof='example']"):
+        parameters = {}
+        for item in block.xpath(".//*[@property='generic-parameter'][@typeof='keyval']"):
+            keys = item.xpath("./*[@property='key']")
+            values = item.xpath("./*[@property='value']")
+            assert len(keys) == 1 and len(values) == 1
+            parameters[keys[0].text] = values[0].text
+        found[block.get("id")] = parameters
+    return found
 
 
 def test_rdfa_structure(page: etree._Element) -> None:
@@ -41,6 +60,30 @@ def test_rdfa_structure(page: etree._Element) -> None:
             assert load_catalogue().has_table(table.text)
 
 
+def test_upload_example_declares_a_served_sample(page: etree._Element, client: TestClient) -> None:
+    """The upload example carries UPLOAD=<table>,<URL of a source list the service serves>."""
+    parameters = declared_parameters(page)
+    uploads = {eid: p["UPLOAD"] for eid, p in parameters.items() if "UPLOAD" in p}
+    assert set(uploads) == {e.id for e in EXAMPLES if e.uploads} == {"upload-crossmatch"}
+    table, _, url = uploads["upload-crossmatch"].partition(",")
+    assert table == "sources" and url == "http://testserver/tap/examples/corot-planet-hosts.xml"
+    response = client.get(urlsplit(url).path)
+    assert response.status_code == 200
+    assert response.headers["content-type"].startswith("application/x-votable+xml")
+    sample = votable(response.content).get_first_table()
+    assert [f.ucd for f in sample.fields] == ["meta.id;meta.main", "pos.eq.ra;meta.main", "pos.eq.dec;meta.main"]
+    assert "CoRoT-7" in list(sample.to_table()["name"])
+    others = {eid: p for eid, p in parameters.items() if eid != "upload-crossmatch"}
+    assert all(not p for p in others.values())
+
+
+def test_unknown_sample_is_a_dali_404(client: TestClient) -> None:
+    response = client.get("/tap/examples/no-such-list.xml")
+    assert response.status_code == 404
+    status = parse(io.BytesIO(response.content)).resources[0].infos[0]
+    assert (status.name, status.value) == ("QUERY_STATUS", "ERROR")
+
+
 def test_examples_mention_their_tables() -> None:
     for example in EXAMPLES:
         for table in example.tables:
@@ -54,18 +97,38 @@ def test_example_ids_are_unique(tmp_path: Path) -> None:
         load_examples(source)
 
 
+@pytest.mark.parametrize(("uploads", "message"), [
+    ('{ mine = "nowhere" }', "not a declared sample list"),
+    ('{ other = "s" }', "does not use TAP_UPLOAD.other"),
+])
+def test_upload_declarations_are_checked(tmp_path: Path, uploads: str, message: str) -> None:
+    source = tmp_path / "examples.toml"
+    source.write_text(
+        '[[examples]]\nid = "a"\nname = "n"\ndescription = "d"\n'
+        f'query = "SELECT * FROM TAP_UPLOAD.mine"\nuploads = {uploads}\n'
+        '[[samples]]\nid = "s"\ntitle = "t"\ndescription = "d"\nsources = [{ name = "x", ra = 1, dec = 2 }]\n')
+    with pytest.raises(ValueError, match=message):
+        load_examples(source)
+
+
 @pytest.mark.parametrize("example", EXAMPLES, ids=[e.id for e in EXAMPLES])
-def test_every_example_runs(client: TestClient, example: object) -> None:
-    adql = example.adql  # type: ignore[attr-defined]
-    data = {"LANG": "ADQL", "QUERY": adql}
-    files = None
-    if "TAP_UPLOAD.mysources" in adql:
-        data["UPLOAD"] = "mysources,param:sources"
-        files = {"sources": ("s.xml", votable_bytes({"ra": [COROT7[0]], "dec": [COROT7[1]]}),
-                             "application/x-votable+xml")}
-    result = table_of(client.post("/tap/sync", data=data, files=files))
-    assert len(result) > 0, example.id  # type: ignore[attr-defined]
-    if files:
-        assert set(result["corot_id"]) == {COROT7_ID}
-    if "corot_id = 102708694" in adql:
+def test_every_example_runs(client: TestClient, page: etree._Element, example: Example) -> None:
+    """Each example with the parameters its block declares.  The test client cannot fetch
+    an upload URL, so an upload is sent inline, with the content served at that URL."""
+    data = {"LANG": "ADQL", "QUERY": example.adql}
+    files = {}
+    for key, value in declared_parameters(page)[example.id].items():
+        if key == "UPLOAD":
+            table, _, url = value.partition(",")
+            files[table] = (f"{table}.xml", client.get(urlsplit(url).path).content, "application/x-votable+xml")
+            data[key] = f"{table},param:{table}"
+        else:
+            data[key] = value
+    result = table_of(client.post("/tap/sync", data=data, files=files or None))
+    assert len(result) > 0, example.id
+    if example.uploads:
+        matched = set(zip(result["source_name"], result["corot_id"], strict=True))
+        assert ("CoRoT-7", COROT7_ID) in matched
+        assert max(result["sep_arcsec"]) < 2.0
+    if "corot_id = 102708694" in example.adql:
         assert all(f"{COROT7_ID:010d}" in str(product) for product in result["product_id"])

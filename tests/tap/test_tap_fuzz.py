@@ -32,7 +32,7 @@ TOKENS = [
     "information_schema.tables", "duckdb_tables()", "DROP", "COPY", "ATTACH", "'/etc/passwd'", "\x00", "\ufffd",
     "$1", "?", "[", "]", "{", "}", "\\", "`",
 ]
-VALID = [example.adql for example in load_examples() if "TAP_UPLOAD" not in example.adql] + [
+VALID = [example.adql for example in load_examples().examples if not example.uploads] + [
     "SELECT TOP 5 corot_id, ra, dec FROM corot.targets WHERE vmag < 12 ORDER BY vmag",
     "SELECT run_code, COUNT(*) AS n FROM corot.targets GROUP BY run_code",
 ]
