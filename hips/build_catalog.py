@@ -25,7 +25,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import astropy.units as u
-import healpy as hp
 import numpy as np
 import numpy.typing as npt
 import pyarrow as pa
@@ -40,6 +39,7 @@ from hips.manifest import Manifest
 from hips.properties import hips_date, initial_view, read_properties, write_properties
 from hips.report import BuildReport
 from vo_service.metadata import ColumnMeta
+from vo_service.spatial import healpix_index
 from vo_service.votable.envelope import metadata_document
 from vo_service.votable.fields import CooSys, resolve_field, resolve_refs
 
@@ -101,7 +101,7 @@ def place_sources(lon: npt.NDArray[np.float64], lat: npt.NDArray[np.float64], ra
                   spec: CatalogSurveySpec) -> Placement:
     """Assign every source to the lowest order whose cell quota still has room for it."""
     n = len(lon)
-    deep = np.asarray(hp.ang2pix(2**spec.max_order, lon, lat, nest=True, lonlat=True), dtype=np.int64)
+    deep = healpix_index(lon, lat, spec.max_order)
     order_of = np.full(n, -1, dtype=np.int64)
     cell_of = np.full(n, -1, dtype=np.int64)
     totals: dict[tuple[int, int], int] = {}

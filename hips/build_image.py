@@ -24,7 +24,6 @@ from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
-import healpy as hp
 import numpy as np
 import numpy.typing as npt
 from astropy.wcs import WCS
@@ -55,6 +54,7 @@ from hips.properties import hips_date, initial_view, read_properties, write_prop
 from hips.report import BuildReport
 from hips.resample import sample_bilinear, tile_image_coords
 from hips.sources import BadImage, ImageInput, ImageStats, discover, inspect_safely, open_image
+from vo_service.spatial import healpix_centres
 
 TILES_PER_TASK = 16
 
@@ -408,7 +408,7 @@ def image_properties(spec: ImageSurveySpec, manifest: Manifest, moc: MOC, metada
     stretch = Stretch(*manifest.stretch)
     cells = np.asarray(sorted(manifest.tiles), dtype=np.int64)
     if cells.size:
-        lon, lat = hp.pix2ang(2**spec.order, cells, nest=True, lonlat=True)
+        lon, lat = healpix_centres(cells, spec.order)
         ra, dec, fov = initial_view(lon, lat)
     else:
         ra, dec, fov = 0.0, 0.0, 180.0

@@ -22,7 +22,6 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import healpy as hp
 import numpy as np
 import numpy.typing as npt
 from astropy import units
@@ -36,6 +35,7 @@ from mocpy import MOC
 from hips.geometry import ALLSKY_MAX_ORDER, ALLSKY_TILE_WIDTH, allsky_grid, tile_path
 from hips.pngio import png_size
 from hips.properties import MANDATORY, read_properties
+from vo_service.spatial import healpix_index
 
 TILE_FORMATS = {"fits", "png", "jpeg", "tsv"}
 EXTENSIONS = {"fits": "fits", "png": "png", "jpeg": "jpg", "tsv": "tsv"}
@@ -294,7 +294,7 @@ def check_catalog(root: Path, props: dict[str, str], result: CheckResult) -> Non
                 ra = np.array([float(r[ra_col]) for r in rows])
                 dec = np.array([float(r[dec_col]) for r in rows])
                 positions.append((k, ra, dec))
-                cells = hp.ang2pix(2**k, ra, dec, nest=True, lonlat=True)
+                cells = healpix_index(ra, dec, k)
                 if np.any(cells != npix):
                     result.fail(f"{path.relative_to(root)}: rows outside the tile's cell")
                 if moc is not None and not np.all(moc.contains_lonlat(ra * units.deg, dec * units.deg)):

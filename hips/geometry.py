@@ -13,9 +13,10 @@ from __future__ import annotations
 import math
 from functools import cache
 
-import healpy as hp
 import numpy as np
 import numpy.typing as npt
+
+from vo_service.spatial import healpix_centres, healpix_index
 
 #: Default tile width (HiPS 1.0 §4.2.1 best practice: 512 × 512 pixels).
 TILE_WIDTH = 512
@@ -88,17 +89,14 @@ def tile_lonlat(order: int, npix: int,
                 width: int = TILE_WIDTH) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.float64]]:
     """ICRS (lon, lat) degrees of the centres of a FITS tile's pixels, as ``[row, column]`` arrays."""
     cells = tile_cells(order, npix, width)
-    nside = 2 ** (order + shift_order(width))
-    lon, lat = hp.pix2ang(nside, cells, nest=True, lonlat=True)
-    return np.asarray(lon, dtype=np.float64), np.asarray(lat, dtype=np.float64)
+    return healpix_centres(cells, order + shift_order(width))
 
 
 def lonlat_lookup(order: int, width: int, npix: int, rows: npt.NDArray[np.int64],
                   cols: npt.NDArray[np.int64]) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.float64]]:
     """(lon, lat) degrees of selected FITS-tile pixels ``(rows, cols)`` only."""
     cells = npix * width * width + interleave((width - 1 - rows).astype(np.int64), cols.astype(np.int64))
-    lon, lat = hp.pix2ang(2 ** (order + shift_order(width)), cells, nest=True, lonlat=True)
-    return np.asarray(lon, dtype=np.float64), np.asarray(lat, dtype=np.float64)
+    return healpix_centres(cells, order + shift_order(width))
 
 
 def child_block(child: int, width: int) -> tuple[slice, slice]:
@@ -115,8 +113,7 @@ def child_block(child: int, width: int) -> tuple[slice, slice]:
 
 def tile_of(lon: npt.ArrayLike, lat: npt.ArrayLike, order: int) -> npt.NDArray[np.int64]:
     """NESTED index at ``order`` of ICRS positions (degrees)."""
-    ipix = hp.ang2pix(2**order, np.asarray(lon, dtype=float), np.asarray(lat, dtype=float), nest=True, lonlat=True)
-    return np.asarray(ipix, dtype=np.int64)
+    return healpix_index(lon, lat, order)
 
 
 def allsky_grid(order: int) -> tuple[int, int]:
