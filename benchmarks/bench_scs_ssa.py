@@ -44,6 +44,7 @@ from cone.service import ConeService
 from vo_service.access import Viewer
 from vo_service.logging_setup import configure_logging
 from vo_service.metadata import load_catalogue
+from vo_service.params import DaliParams
 from vo_service.settings import Settings
 from vo_service.store.base import Cone, Query
 from vo_service.store.duckdb_store import DuckDBStore
@@ -142,8 +143,8 @@ def bench_scs_core(settings: Settings, positions: npt.NDArray[np.float64]) -> No
 
         def one() -> None:
             ra, dec = positions[next(counter) % len(positions)]
-            chunks, _ = service.respond(store, viewer, "targets",
-                                        {"RA": [f"{ra:.6f}"], "DEC": [f"{dec:.6f}"], "SR": [str(CONE_RADIUS)]})
+            params = DaliParams([("RA", f"{ra:.6f}"), ("DEC", f"{dec:.6f}"), ("SR", str(CONE_RADIUS))])
+            chunks, _ = service.respond(store, viewer, "targets", params)
             b"".join(chunks)
 
         timings(one, 20)

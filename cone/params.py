@@ -1,7 +1,8 @@
 """SCS request parameters: RA, DEC, SR, VERB (SCS 1.03 §2) and MAXREC, RESPONSEFORMAT (DALI 1.1
 §3.2, taken up by SCS 1.1).
 
-Parsing is pure: :func:`parse_cone_request` turns the (upper-cased) parameter mapping into a
+Parsing is pure: :func:`parse_cone_request` turns the parameters (read by
+:mod:`vo_service.params`) into a
 :class:`ConeRequest` or raises :class:`ConeError`, whose message becomes the SCS error
 document (SCS 1.03 §2 item 3).
 """
@@ -9,9 +10,11 @@ document (SCS 1.03 §2 item 3).
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from dataclasses import dataclass
 
+from vo_service.faults import UsageFault
+from vo_service.params import DaliParams
 from vo_service.votable.fields import Encoding
 
 
@@ -59,20 +62,16 @@ class ConeRequest:
         return self.sr == 0.0
 
 
-def single(params: Mapping[str, Sequence[str]], name: str) -> str | None:
-    """The one value of a parameter; None when absent.  A repeated parameter is an error,
-    since SCS parameters are single-valued."""
-    values = params.get(name)
-    if not values:
-        return None
-    distinct = {v.strip() for v in values}
-    if len(distinct) > 1:
-        raise ConeError(f"{name} was given {len(values)} different values; give it once")
-    return values[0].strip()
+def _single(params: DaliParams, name: str) -> str | None:
+    """SCS parameters are single-valued (SCS 1.03 §2); the reader refuses conflicting repeats."""
+    try:
+        return params.single(name)
+    except UsageFault as fault:
+        raise ConeError(fault.message) from None
 
 
-def _number(params: Mapping[str, Sequence[str]], name: str, meaning: str) -> float:
-    text = single(params, name)
+def _number(params: DaliParams, name: str, meaning: str) -> float:
+    text = _single(params, name)
     if text is None or text == "":
         raise ConeError(f"{name} is required: the {meaning} in decimal degrees (SCS requires RA, DEC and SR)")
     try:
@@ -113,7 +112,7 @@ def parse_output(text: str | None) -> OutputChoice:
 
 
 def parse_cone_request(
-    params: Mapping[str, Sequence[str]], *, max_sr: float, default_verb: int, default_maxrec: int, hard_maxrec: int
+    params: DaliParams, *, max_sr: float, default_verb: int, default_maxrec: int, hard_maxrec: int
 ) -> ConeRequest:
     """Validate a cone search: RA in [0, 360], DEC in [-90, 90], SR in [0, max_sr]."""
     ra = _number(params, "RA", "right ascension (ICRS) of the cone centre")
@@ -127,23 +126,17 @@ def parse_cone_request(
         raise ConeError(f"SR={sr:g} is negative: the search radius must be at least 0 degrees")
     if sr > max_sr:
         raise ConeError(f"SR={sr:g} exceeds the largest search radius of this service, {max_sr:g} degrees")
-    verb_text = single(params, "VERB")
+    verb_text = _single(params, "VERB")
     verb = default_verb
     if verb_text:
         if verb_text not in {"1", "2", "3"}:
             raise ConeError(f"VERB={verb_text!r} is not valid: use 1 (fewest columns), 2 or 3 (all columns)")
         verb = int(verb_text)
-    maxrec = default_maxrec
-    maxrec_text = single(params, "MAXREC")
-    if maxrec_text:
-        try:
-            maxrec = int(maxrec_text)
-        except ValueError:
-            raise ConeError(f"MAXREC={maxrec_text!r} is not an integer") from None
-        if maxrec < 0:
-            raise ConeError(f"MAXREC={maxrec} is negative; use 0 for metadata only")
-    maxrec = min(maxrec, hard_maxrec)
-    output = parse_output(single(params, "RESPONSEFORMAT"))
+    try:
+        maxrec = params.maxrec(default_maxrec, hard_maxrec).rows
+    except UsageFault as fault:
+        raise ConeError(fault.message) from None
+    output = parse_output(_single(params, "RESPONSEFORMAT"))
     return ConeRequest(ra=ra, dec=dec, sr=sr, verb=verb, maxrec=maxrec, output=output)
 
 
@@ -156,5 +149,4 @@ __all__ = [
     "OutputChoice",
     "parse_cone_request",
     "parse_output",
-    "single",
 ]

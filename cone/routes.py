@@ -11,7 +11,7 @@ faults.  Small responses are built in one worker-thread call; large ones stream.
 from __future__ import annotations
 
 import logging
-from collections.abc import Awaitable, Callable, Mapping, Sequence
+from collections.abc import Awaitable, Callable
 
 from starlette.requests import Request
 from starlette.responses import Response
@@ -23,7 +23,8 @@ from cone.service import ConeService, endpoint_url
 from vo_service.access import Viewer
 from vo_service.context import ServiceContext, get_context, get_viewer
 from vo_service.faults import ServiceFault
-from vo_service.params import request_params
+from vo_service.faults_render import FaultRenderer, scs_fault_response
+from vo_service.params import DaliParams, RequestLimits, request_params
 from vo_service.responses import buffer_or_stream
 from vo_service.services import ServiceLink, VosiDocuments
 from vo_service.settings import Settings
@@ -47,8 +48,7 @@ def _service(ctx: ServiceContext) -> ConeService:
     return service
 
 
-def _answer(service: ConeService, store: Store, viewer: Viewer, catalogue: str,
-            params: Mapping[str, Sequence[str]]) -> Response:
+def _answer(service: ConeService, store: Store, viewer: Viewer, catalogue: str, params: DaliParams) -> Response:
     """Run the search up to its first rows (in a worker thread) and build the response."""
     chunks, media_type = service.respond(store, viewer, catalogue, params)
     try:
@@ -64,7 +64,7 @@ def _answer(service: ConeService, store: Store, viewer: Viewer, catalogue: str,
 def _search(catalogue: str) -> Callable[[Request], Awaitable[Response]]:
     async def search(request: Request) -> Response:
         ctx = get_context(request)
-        params = await request_params(request)
+        params = await request_params(request, RequestLimits.of(ctx.settings.limits))
         return await ctx.cpu_lane.run(_answer, _service(ctx), ctx.store, get_viewer(request), catalogue, params)
 
     search.__name__ = f"scs_{catalogue}"
@@ -90,6 +90,11 @@ def routes() -> list[BaseRoute]:
     found.append(Route("/capabilities", capabilities, methods=["GET"]))
     found.append(Route("/availability", availability, methods=["GET"]))
     return found
+
+
+def fault_documents(settings: Settings) -> dict[str, FaultRenderer]:
+    """Requests refused before the search (too large, malformed) get the SCS error document."""
+    return {"": scs_fault_response}
 
 
 def services(settings: Settings) -> list[ServiceLink]:
@@ -119,12 +124,22 @@ def warm_up(service: ConeService, store: Store) -> None:
     for spec in service.profile.catalogues:
         sample = spec.test_query
         try:
-            chunks, _ = service.respond(store, Viewer(), spec.name,
-                                        {"RA": [repr(sample.ra)], "DEC": [repr(sample.dec)], "SR": [repr(sample.sr)]})
+            params = DaliParams([("RA", repr(sample.ra)), ("DEC", repr(sample.dec)), ("SR", repr(sample.sr))])
+            chunks, _ = service.respond(store, Viewer(), spec.name, params)
             for _ in chunks:
                 pass
         except (StoreError, ServiceFault) as exc:
             log.warning("cone search warm-up failed for %s: %s", spec.name, exc)
 
 
-__all__ = ["EXTRA_KEY", "availability", "capabilities", "routes", "services", "startup", "vosi_documents", "warm_up"]
+__all__ = [
+    "EXTRA_KEY",
+    "availability",
+    "capabilities",
+    "fault_documents",
+    "routes",
+    "services",
+    "startup",
+    "vosi_documents",
+    "warm_up",
+]

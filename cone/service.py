@@ -6,7 +6,7 @@ parameters, picks a prepared column set and streams the store's rows.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -17,6 +17,7 @@ from cone.profile import ConeProfile, Endpoint, SampleQuery, build_endpoints, lo
 from cone.query import DidTemplate, cone_document, cone_template
 from vo_service.access import Viewer
 from vo_service.metadata import Catalogue
+from vo_service.params import DaliParams
 from vo_service.settings import Settings
 from vo_service.store.base import Equals, Query, Store
 from vo_service.vo_models_ext import AnyCapability, Capabilities, xml_document
@@ -63,13 +64,13 @@ class ConeService:
         paths = {path: spec.name for spec in profile.catalogues for path in spec.paths}
         return cls(settings, profile, endpoints, did, descriptor, models, document, paths)
 
-    def parse(self, params: Mapping[str, Sequence[str]]) -> ConeRequest:
+    def parse(self, params: DaliParams) -> ConeRequest:
         limits = self.profile.service
         return parse_cone_request(params, max_sr=limits.max_sr, default_verb=limits.default_verb,
                                   default_maxrec=limits.default_maxrec,
                                   hard_maxrec=self.settings.limits.maxrec_hard)
 
-    def respond(self, store: Store, viewer: Viewer, catalogue: str, params: Mapping[str, Sequence[str]]
+    def respond(self, store: Store, viewer: Viewer, catalogue: str, params: DaliParams
                 ) -> tuple[Iterator[bytes], str]:
         """The response chunks and media type; any error becomes the SCS error document."""
         try:

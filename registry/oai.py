@@ -182,12 +182,16 @@ def _selection(verb: str, arguments: Mapping[str, str]) -> Selection:
 
 
 def _envelope(repository: Repository, verb: str | None, arguments: Mapping[str, str]) -> Any:
+    return _envelope_at(repository.base_url, verb, arguments)
+
+
+def _envelope_at(base_url: str, verb: str | None, arguments: Mapping[str, str]) -> Any:
     # A prefix, not the default namespace: the unqualified elements of the VOResource
     # records inside must stay in no namespace.
     root = etree.Element(f"{{{OAI_NS}}}OAI-PMH", nsmap={"oai": OAI_NS, "xsi": XSI_NS})
     root.set(f"{{{XSI_NS}}}schemaLocation", f"{OAI_NS} {OAI_SCHEMA}")
     _oai(root, "responseDate", utc_timestamp(datetime.now(UTC)))
-    request = _oai(root, "request", repository.base_url)
+    request = _oai(root, "request", base_url)
     if verb is not None:  # §3.6: attributes only when there is no badVerb/badArgument error
         request.set("verb", verb)
         for name, value in sorted(arguments.items()):
@@ -266,6 +270,14 @@ def _list(root: Any, repository: Repository, selection: Selection) -> None:
              completeListSize=str(len(matching)), cursor=str(selection.offset))
 
 
+def error_document(base_url: str, code: str, message: str) -> bytes:
+    """An error response (§3.6) to a request refused before its arguments were read (too
+    large, malformed): the request element echoes no arguments."""
+    root = _envelope_at(base_url, None, {})
+    _oai(root, "error", message, code=code)
+    return _serialise(root)
+
+
 def answer(repository: Repository, params: Mapping[str, Sequence[str]]) -> bytes:
     """The OAI-PMH response document for one request (always HTTP 200, §3.1.2.1)."""
     try:
@@ -324,4 +336,4 @@ def _oai(parent: Any, name: str, text: str | None = None, **attrib: str) -> Any:
     return sub(parent, f"{{{OAI_NS}}}{name}", text, **attrib)
 
 
-__all__ = ["FORMATS", "MANAGED_SET", "OAI_NS", "OaiError", "Repository", "Selection", "answer"]
+__all__ = ["FORMATS", "MANAGED_SET", "OAI_NS", "OaiError", "Repository", "Selection", "answer", "error_document"]

@@ -12,13 +12,14 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
-from registry.oai import Repository, answer
+from registry.oai import Repository, answer, error_document
 from registry.profile import load_profile
 from registry.records import REGISTRY_STANDARD_ID, RecordBuilder, RecordError
 from registry.stamps import RecordStamps
 from vo_service.context import ServiceContext, get_context
-from vo_service.faults import TransientFault
-from vo_service.params import request_params
+from vo_service.faults import ServiceFault, TransientFault
+from vo_service.faults_render import FaultRenderer
+from vo_service.params import RequestLimits, request_params
 from vo_service.services import VOSI_KEY, ServiceLink
 from vo_service.settings import Settings
 
@@ -46,12 +47,26 @@ async def oai(request: Request) -> Response:
     repository = get_context(request).extras.get(EXTRA_KEY)
     if not isinstance(repository, Repository):
         raise TransientFault("The registry records are not built yet; try again in a moment")
-    params = await request_params(request, case_sensitive=True)
+    params = await request_params(request, RequestLimits.of(get_context(request).settings.limits),
+                                  case_sensitive=True)
     return Response(answer(repository, params), media_type=XML_MEDIA_TYPE)
 
 
 def routes() -> list[BaseRoute]:
     return [Route("/oai.xml", oai, methods=["GET", "POST"])]
+
+
+def fault_documents(settings: Settings) -> dict[str, FaultRenderer]:
+    """A request refused before its arguments were read (too large, malformed) is an OAI-PMH
+    badArgument error (§3.6, HTTP 200); an unavailable registry stays a 503."""
+    base_url = f"{settings.base_url}{OAI_PATH}"
+
+    def oai_fault(fault: ServiceFault) -> Response | None:
+        if not 400 <= fault.status_code < 500:
+            return None
+        return Response(error_document(base_url, "badArgument", fault.message), media_type=XML_MEDIA_TYPE)
+
+    return {"/oai.xml": oai_fault}
 
 
 def services(settings: Settings) -> list[ServiceLink]:
@@ -68,4 +83,4 @@ def ready(ctx: ServiceContext) -> None:
         log.exception("the registry records cannot be built; /registry/oai.xml answers 503")
 
 
-__all__ = ["EXTRA_KEY", "MOUNT", "OAI_PATH", "build_repository", "ready", "routes", "services"]
+__all__ = ["EXTRA_KEY", "MOUNT", "OAI_PATH", "build_repository", "fault_documents", "ready", "routes", "services"]

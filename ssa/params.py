@@ -1,6 +1,7 @@
 """SSA queryData parameters (SSA 1.1 §4.1, §8.7) → a query plan over ``corot.lightcurves``.
 
-Parameter names are case-insensitive and arrive upper-cased.  Values that cannot be parsed
+Parameters are read by :mod:`vo_service.params` (case-insensitive names; conflicting
+repeats of a single-valued parameter are an error, SSA 1.1 §8.7.1).  Values that cannot be parsed
 or are out of range raise :class:`~vo_service.faults.UsageFault` (an error document, SSA 1.1
 §8.10); values that are valid but match nothing (an unknown collection, target or format)
 give an empty result, as SSA 1.1 §4.1.1.5 asks for formats.
@@ -19,6 +20,7 @@ from ssa.ranges import Range, RangeError, RangeList, parse_numeric_list, parse_t
 from ssa.targets import TargetNames
 from ssa.timescales import utc_to_tt_mjd
 from vo_service.faults import UsageFault
+from vo_service.params import DaliParams
 from vo_service.store.base import Between, Cone, Equals, IntervalOverlap, Predicate
 
 CHANNELS = ("exo", "astero")
@@ -57,18 +59,6 @@ class SSAPlan:
     #: True when a constraint rules out every product (no query needs to run).
     empty: bool
     echo: tuple[tuple[str, str], ...]
-
-
-def single(params: Mapping[str, Sequence[str]], name: str) -> str | None:
-    """The value of a single-valued parameter (None when absent); conflicting repeats are an
-    error since the result would be undefined (SSA 1.1 §8.7.1)."""
-    values = params.get(name)
-    if not values:
-        return None
-    distinct = {value.strip() for value in values}
-    if len(distinct) > 1:
-        raise UsageFault(f"{name} was given {len(values)} different values; give it once")
-    return values[0].strip()
 
 
 def _usage(exc: RangeError) -> UsageFault:
@@ -243,7 +233,7 @@ def collection_matches(text: str | None, profile: SSAProfile, ivo_prefix: str) -
 
 
 def parse_query(
-    params: Mapping[str, Sequence[str]],
+    params: DaliParams,
     profile: SSAProfile,
     names: TargetNames,
     *,
@@ -251,43 +241,34 @@ def parse_query(
     hard_maxrec: int,
 ) -> SSAPlan:
     """Validate a queryData request and plan its store query."""
-    request = single(params, "REQUEST")
+    request = params.single("REQUEST")
     if request and request.lower() != "querydata":
         raise UsageFault(f"REQUEST={request!r} is not supported; this SSA service implements queryData")
-    version = single(params, "VERSION")
+    version = params.single("VERSION")
     if version and not version.startswith("1"):
         raise UsageFault(f"VERSION={version!r}: this service implements SSA 1.1 (version 1.x)")
-    metadata, formats = parse_formats(single(params, "FORMAT"), profile)
-    maxrec_text = single(params, "MAXREC")
-    maxrec = profile.service.default_maxrec
-    if maxrec_text:
-        try:
-            maxrec = int(maxrec_text)
-        except ValueError:
-            raise UsageFault(f"MAXREC={maxrec_text!r} is not an integer") from None
-        if maxrec < 0:
-            raise UsageFault(f"MAXREC={maxrec} is negative")
-    maxrec = min(maxrec, hard_maxrec)
-    echo = tuple((name, single(params, name) or "") for name in ("POS", "SIZE", "BAND", "TIME", "FORMAT")
+    metadata, formats = parse_formats(params.single("FORMAT"), profile)
+    maxrec = params.maxrec(profile.service.default_maxrec, hard_maxrec).rows
+    echo = tuple((name, params.single(name) or "") for name in ("POS", "SIZE", "BAND", "TIME", "FORMAT")
                  if params.get(name))
     if metadata:
         return SSAPlan(True, (), (), None, maxrec, True, echo)
 
-    position = parse_position(single(params, "POS"), single(params, "SIZE"), profile)
+    position = parse_position(params.single("POS"), params.single("SIZE"), profile)
     predicates: list[Predicate] = []
     empty = not formats
     if position is not None:
         predicates.append(Cone(position.ra, position.dec, position.radius))
-    if not band_matches(single(params, "BAND"), profile):
+    if not band_matches(params.single("BAND"), profile):
         empty = True
-    time = time_predicate(single(params, "TIME"))
+    time = time_predicate(params.single("TIME"))
     if time is not None:
         predicates.append(time)
-    if not collection_matches(single(params, "COLLECTION"), profile, ivo_prefix):
+    if not collection_matches(params.single("COLLECTION"), profile, ivo_prefix):
         empty = True
 
-    ids: set[int] | None = _corot_ids(single(params, "COROTID"))
-    target = single(params, "TARGETNAME")
+    ids: set[int] | None = _corot_ids(params.single("COROTID"))
+    target = params.single("TARGETNAME")
     if target:
         resolved = set(names.resolve(target))
         ids = resolved if ids is None else ids & resolved
@@ -295,7 +276,7 @@ def parse_query(
         empty = empty or not ids
         predicates.append(Equals("corot_id", tuple(sorted(ids))))
 
-    pubdids = _list(single(params, "PUBDID"))
+    pubdids = _list(params.single("PUBDID"))
     if pubdids:
         products = []
         for did in pubdids:
@@ -305,16 +286,16 @@ def parse_query(
                 continue  # another publisher's dataset: nothing of it here
         empty = empty or not products
         predicates.append(Equals("product_id", tuple(products)))
-    runs = _run_codes(single(params, "RUN"))
+    runs = _run_codes(params.single("RUN"))
     if runs is not None:
         predicates.append(Equals("run_code", tuple(runs)))
-    channels = _choice(single(params, "CHANNEL"), "CHANNEL", CHANNELS, lower=True)
+    channels = _choice(params.single("CHANNEL"), "CHANNEL", CHANNELS, lower=True)
     if channels is not None:
         predicates.append(Equals("channel", tuple(channels)))
-    types = _choice(single(params, "PRODUCT_TYPE"), "PRODUCT_TYPE", PRODUCT_TYPES, lower=False)
+    types = _choice(params.single("PRODUCT_TYPE"), "PRODUCT_TYPE", PRODUCT_TYPES, lower=False)
     if types is not None:
         predicates.append(Equals("product_type", tuple(types)))
-    vmag = _vmag(single(params, "VMAG"))
+    vmag = _vmag(params.single("VMAG"))
     if vmag is not None:
         predicates.append(vmag)
     return SSAPlan(False, formats, tuple(predicates), position, maxrec, empty, echo)
@@ -331,6 +312,5 @@ __all__ = [
     "parse_formats",
     "parse_position",
     "parse_query",
-    "single",
     "time_predicate",
 ]

@@ -40,7 +40,8 @@ from ssa.timeseries import LightCurveTable, ProductInfo, csv_chunks, fits_bytes,
 from vo_service.access import Viewer
 from vo_service.context import ServiceContext, get_context, get_viewer
 from vo_service.faults import NotFoundFault, UsageFault
-from vo_service.params import request_params
+from vo_service.faults_render import FaultRenderer, soda_fault_response
+from vo_service.params import DaliParams, RequestLimits, request_params
 from vo_service.responses import buffered_response
 from vo_service.services import ServiceLink, VosiDocuments
 from vo_service.settings import Settings
@@ -108,7 +109,7 @@ async def ssap(request: Request) -> Response:
     """SSA 1.1 queryData (GET or POST)."""
     ctx = get_context(request)
     runtime = _runtime(ctx)
-    params = await request_params(request)
+    params = await request_params(request, RequestLimits.of(ctx.settings.limits))
     service = runtime.service
     plan = await ctx.cpu_lane.run(parse_query, params, service.profile, service.names,
                                   ivo_prefix=ctx.settings.ivo_prefix, hard_maxrec=ctx.settings.limits.maxrec_hard)
@@ -207,14 +208,11 @@ async def preview(request: Request) -> Response:
 # -- DataLink and SODA -------------------------------------------------------------------------
 
 
-def _check_datalink_format(params: dict[str, list[str]]) -> str:
+def _check_datalink_format(params: DaliParams) -> str:
     """DataLink 1.1 §3.2.2: VOTable is the one format; its media types are accepted."""
-    values = params.get("RESPONSEFORMAT") or []
-    if len(values) > 1:
-        raise UsageFault("RESPONSEFORMAT is single-valued")
-    if not values or not values[0].strip():
+    text = params.responseformat()
+    if text is None:
         return DATALINK_MEDIA_TYPE
-    text = values[0].strip()
     base = text.split(";", 1)[0].strip().lower()
     if base == "votable":
         return DATALINK_MEDIA_TYPE
@@ -227,9 +225,9 @@ async def datalink(request: Request) -> Response:
     """DataLink 1.1 {links}: one block of links (or an error row) per ID."""
     ctx = get_context(request)
     service = _runtime(ctx).service
-    params = await request_params(request)
+    params = await request_params(request, RequestLimits.of(ctx.settings.limits))
     media_type = _check_datalink_format(params)
-    identifiers = [value.strip() for value in params.get("ID", []) if value.strip()]
+    identifiers = [value.strip() for value in params.all("ID") if value.strip()]
     viewer = get_viewer(request)
 
     def answer() -> Response:
@@ -238,7 +236,7 @@ async def datalink(request: Request) -> Response:
     return await run_in_threadpool(answer)
 
 
-def _cutout(ctx: ServiceContext, viewer: Viewer, service: SSAService, params: dict[str, list[str]]) -> Response:
+def _cutout(ctx: ServiceContext, viewer: Viewer, service: SSAService, params: DaliParams) -> Response:
     request = parse_cutout(params)
     try:
         product_id = product_id_of(request.identifier, ctx.settings.ivo_prefix)
@@ -272,7 +270,7 @@ async def soda(request: Request) -> Response:
     """SODA 1.0 {sync}: a cutout, 204 when it is empty, text/plain errors (SODA 1.0 §5)."""
     ctx = get_context(request)
     service = _runtime(ctx).service
-    params = await request_params(request)
+    params = await request_params(request, RequestLimits.of(ctx.settings.limits))
     viewer = get_viewer(request)
     try:
         return await run_in_threadpool(_cutout, ctx, viewer, service, params)
@@ -306,6 +304,11 @@ def routes() -> list[BaseRoute]:
     ]
 
 
+def fault_documents(settings: Settings) -> dict[str, FaultRenderer]:
+    """SODA requests refused before the cutout get SODA's text/plain error (SODA 1.0 §5.2)."""
+    return {"/soda": soda_fault_response}
+
+
 def services(settings: Settings) -> list[ServiceLink]:
     base = f"{settings.base_url}{MOUNT}"
     return [
@@ -329,4 +332,13 @@ def startup(ctx: ServiceContext) -> None:
     ctx.store.preload(LIGHTCURVES)
 
 
-__all__ = ["EXTRA_KEY", "SSARuntime", "build_runtime", "routes", "services", "startup", "vosi_documents"]
+__all__ = [
+    "EXTRA_KEY",
+    "SSARuntime",
+    "build_runtime",
+    "fault_documents",
+    "routes",
+    "services",
+    "startup",
+    "vosi_documents",
+]

@@ -17,12 +17,13 @@ from typing import Any
 import pyarrow as pa
 
 from tap.execution import encode_result, plans_of, run_batches
-from tap.params import TapParams, query_request
+from tap.params import query_request
 from tap.throttle import gate_of
 from tap.uploads import file_source, load_uploads
 from vo_service.access import Viewer
 from vo_service.context import ServiceContext
 from vo_service.faults import ServiceFault
+from vo_service.params import DaliParams
 from vo_service.settings import Settings
 from vo_service.store.base import StoreError
 from vo_service.uws import Cancellation, JobInfo, JobParameters, JobType, ResultInfo, ResultSink
@@ -107,7 +108,7 @@ class TapWorker:
 
     def __call__(self, job: JobInfo, params: JobParameters, sink: ResultSink) -> list[ResultInfo]:
         settings = self.ctx.settings
-        request = query_request(TapParams((p.name, p.value) for p in params), settings.limits)
+        request = query_request(DaliParams((p.name, p.value) for p in params), settings.limits)
         uploads = load_uploads(request.uploads, file_source(job.parameter_files), settings.limits)
         plan = plans_of(self.ctx).plan(request.query, self.ctx.catalogue, self.ctx.store,
                                        viewer_for(settings, job.owner), request.maxrec, uploads)

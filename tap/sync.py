@@ -23,26 +23,17 @@ from starlette.requests import Request
 from starlette.responses import Response, StreamingResponse
 
 from tap.execution import encode_result, plans_of, run_batches
-from tap.params import QueryRequest, TapParams, query_request
+from tap.params import QueryRequest, query_request
 from tap.throttle import gate_of
 from tap.uploads import InlineSource, load_uploads
 from vo_service.access import Viewer
 from vo_service.context import ServiceContext, get_context, get_viewer
-from vo_service.faults import PayloadTooLargeFault
+from vo_service.params import RequestLimits, reading_params
 from vo_service.votable.writer import prime
-
-#: Room for form fields and multipart framing on top of the upload limit.
-FORM_OVERHEAD = 1024 * 1024
 
 #: Bytes gathered per step from the result stream: small results leave in one response
 #: body, large ones in blocks of about this size (each step runs on a worker thread).
 BLOCK_BYTES = 256 * 1024
-
-
-def _check_length(request: Request, limit: int) -> None:
-    length = request.headers.get("content-length", "")
-    if length.isdigit() and int(length) > limit + FORM_OVERHEAD:
-        raise PayloadTooLargeFault(f"The request body exceeds the upload limit of {limit} bytes")
 
 
 def _inline_parts(parts: dict[str, UploadFile]) -> InlineSource:
@@ -136,31 +127,15 @@ async def sync_query(request: Request) -> Response:
     ctx = get_context(request)
     viewer = get_viewer(request)
     limits = ctx.settings.limits
-    pairs = list(request.query_params.multi_items())
-    parts: dict[str, UploadFile] = {}
     gate = gate_of(ctx)
-    if request.method == "POST":
-        _check_length(request, limits.upload_max_bytes)
-        form = await request.form(max_files=64, max_fields=1024)
-    else:
-        form = None
-    try:
-        if form is not None:
-            for key, value in form.multi_items():
-                if isinstance(value, UploadFile):
-                    parts[key.lower()] = value
-                else:
-                    pairs.append((key, value))
-        tap_request = query_request(TapParams(pairs), limits)
+    async with reading_params(request, RequestLimits.of(limits), files=True) as (params, parts):
+        tap_request = query_request(params, limits)
         gate.acquire_or_refuse()
         try:
             first, chunks = await run_in_threadpool(_prepare, ctx, viewer, tap_request, _inline_parts(parts))
         except BaseException:
             gate.release()
             raise
-    finally:
-        if form is not None:
-            await form.close()
     media_type = tap_request.output.media_type
     if len(first) < BLOCK_BYTES:  # the whole result is there: no streaming needed
         gate.release()

@@ -25,7 +25,7 @@ import ssa.routes as ssa_routes
 import tap.routes as tap_routes
 from vo_service.context import ServiceContext
 from vo_service.faults import ServiceFault
-from vo_service.faults_render import handle_fault, handle_http_exception, handle_unexpected
+from vo_service.faults_render import FaultDocuments, handle_fault, handle_http_exception, handle_unexpected
 from vo_service.metadata import load_catalogue
 from vo_service.middleware import IdentityMiddleware, RequestLogMiddleware
 from vo_service.services import VOSI_KEY
@@ -38,7 +38,8 @@ log = logging.getLogger(__name__)
 
 #: Protocol packages and where they are mounted.  Each ``routes`` module exposes
 #: ``routes()``, ``services(settings)`` and optional ``startup``/``shutdown``,
-#: ``vosi_documents`` and ``ready`` hooks (see :mod:`vo_service.services`).
+#: ``vosi_documents`` and ``ready`` hooks (see :mod:`vo_service.services`), and may state
+#: the error documents of its standard by path (``fault_documents(settings)``).
 PROTOCOL_MOUNTS: tuple[tuple[str, ModuleType], ...] = (
     ("/tap", tap_routes),
     ("/scs", cone_routes),
@@ -55,6 +56,13 @@ def _protocol_modules() -> list[tuple[str, ModuleType]]:
 def _routes(modules: list[tuple[str, ModuleType]]) -> list[BaseRoute]:
     mounts: list[BaseRoute] = [Mount(prefix, routes=module.routes()) for prefix, module in modules]
     return [*pages.routes(), *mounts]
+
+
+def fault_documents(settings: Settings, modules: list[tuple[str, ModuleType]]) -> FaultDocuments:
+    """The error document of each protocol's standard, by path (DALI elsewhere)."""
+    return FaultDocuments.of({f"{prefix}{path}": renderer for prefix, module in modules
+                              if hasattr(module, "fault_documents")
+                              for path, renderer in module.fault_documents(settings).items()})
 
 
 def build_context(settings: Settings) -> ServiceContext:
@@ -106,9 +114,11 @@ def create_app(settings: Settings) -> Starlette:
         HTTPException: handle_http_exception,
         Exception: handle_unexpected,
     }
-    return Starlette(
+    app = Starlette(
         routes=_routes(modules), middleware=middleware, exception_handlers=exception_handlers, lifespan=lifespan
     )
+    app.state.fault_documents = fault_documents(settings, modules)
+    return app
 
 
-__all__ = ["build_context", "create_app"]
+__all__ = ["build_context", "create_app", "fault_documents"]

@@ -38,6 +38,16 @@ class Limits(BaseModel):
     #: positional tables up to this many rows are held in memory for cone searches
     #: (about 230 MB per million rows of corot.targets); 0 keeps every table on disk.
     resident_rows: int = 2_000_000
+    #: what one request may carry (vo_service.params): parameters in the query string and
+    #: form together (pyvo POSTs every ID of a result table to DataLink at once) ...
+    request_max_fields: int = Field(default=100_000, ge=1)
+    #: ... bytes of one parameter value, bytes of a POSTed form besides its uploaded files,
+    #: and uploaded files per request (their bytes: upload_max_bytes) ...
+    request_max_value_bytes: int = Field(default=4 * 1024 * 1024, ge=1024)
+    request_max_form_bytes: int = Field(default=16 * 1024 * 1024, ge=1024)
+    request_max_files: int = Field(default=64, ge=0)
+    #: ... and bytes of the request line and headers: the longest GET URL served.
+    request_max_head_bytes: int = Field(default=1024 * 1024, ge=16 * 1024)
 
 
 class Settings(BaseModel):

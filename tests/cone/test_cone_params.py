@@ -5,10 +5,11 @@ from __future__ import annotations
 import pytest
 
 from cone.params import SCS_MEDIA_TYPE, ConeError, ConeRequest, parse_cone_request, parse_output
+from vo_service.params import DaliParams
 
 
 def parse(**params: str) -> ConeRequest:
-    return parse_cone_request({k: [v] for k, v in params.items()}, max_sr=10.0, default_verb=2,
+    return parse_cone_request(DaliParams(params.items()), max_sr=10.0, default_verb=2,
                               default_maxrec=100, hard_maxrec=1000)
 
 
@@ -41,8 +42,8 @@ def test_valid_search_with_defaults() -> None:
         ({"RA": "10", "DEC": "0", "SR": "10.5"}, "exceeds the largest search radius"),
         ({"RA": "10", "DEC": "0", "SR": "1", "VERB": "4"}, "VERB='4' is not valid"),
         ({"RA": "10", "DEC": "0", "SR": "1", "VERB": "two"}, "VERB"),
-        ({"RA": "10", "DEC": "0", "SR": "1", "MAXREC": "-1"}, "negative"),
-        ({"RA": "10", "DEC": "0", "SR": "1", "MAXREC": "ten"}, "not an integer"),
+        ({"RA": "10", "DEC": "0", "SR": "1", "MAXREC": "-1"}, "expected a non-negative integer"),
+        ({"RA": "10", "DEC": "0", "SR": "1", "MAXREC": "ten"}, "expected a non-negative integer"),
         ({"RA": "10", "DEC": "0", "SR": "1", "RESPONSEFORMAT": "text/html"}, "not supported"),
     ],
 )
@@ -69,7 +70,7 @@ def test_verb_and_maxrec() -> None:
 
 def test_conflicting_repeats_are_errors() -> None:
     with pytest.raises(ConeError, match="different values"):
-        parse_cone_request({"RA": ["1", "2"], "DEC": ["0"], "SR": ["1"]}, max_sr=10, default_verb=2,
+        parse_cone_request(DaliParams([("RA", "1"), ("ra", "2"), ("DEC", "0"), ("SR", "1")]), max_sr=10, default_verb=2,
                            default_maxrec=10, hard_maxrec=10)
 
 

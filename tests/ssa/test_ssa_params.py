@@ -12,6 +12,7 @@ from ssa.targets import TargetNames
 from ssa.timescales import utc_to_tt_mjd
 from vo_service.faults import UsageFault
 from vo_service.metadata import load_catalogue
+from vo_service.params import DaliParams
 from vo_service.store.base import Between, Cone, Equals, IntervalOverlap
 
 
@@ -22,7 +23,7 @@ def profile() -> SSAProfile:
 
 def plan(profile: SSAProfile, **params: str) -> SSAPlan:
     names = TargetNames.build(planets(), [(1060, "HD 49933")])
-    return parse_query({k: [v] for k, v in params.items()}, profile, names, ivo_prefix="ivo://corot.vo",
+    return parse_query(DaliParams(params.items()), profile, names, ivo_prefix="ivo://corot.vo",
                        hard_maxrec=5000)
 
 

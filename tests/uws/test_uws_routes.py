@@ -178,7 +178,7 @@ def test_uploads_beyond_the_limit_are_413(uws: UWSHarness) -> None:
     response = uws.client.post("/jobs", data={"mode": "upload"}, files={"table": ("t", too_big)})
     assert response.status_code == 413
     assert uws.service.files.job_ids_on_disk() == []
-    huge_claim = {"Content-Length": str(10 * 1024 * 1024)}
+    huge_claim = {"Content-Length": str(64 * 1024 * 1024)}
     response = uws.client.post("/jobs", content=b"mode=write", headers=huge_claim)
     assert response.status_code == 413
     response = uws.client.post("/jobs", data={"mode": "write"}, files={"../evil": ("t", b"x")}, follow_redirects=False)

@@ -9,11 +9,12 @@ on execution duration (§2.1.4) and destruction time (§2.1.5).
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Protocol
 
 from vo_service.faults import ServiceFault
+from vo_service.params import RequestLimits
 from vo_service.settings import Limits
 from vo_service.uws.models import JobParameters, ResultInfo, is_safe_identifier, utc
 from vo_service.uws.runner import JobInfo, ResultSink
@@ -59,6 +60,8 @@ class JobType:
     destruction_interval: timedelta = timedelta(days=7)
     max_destruction_interval: timedelta = timedelta(days=30)
     max_upload_bytes: int = 32 * 1024 * 1024
+    #: what one request creating or changing a job may carry (besides its uploads)
+    request_limits: RequestLimits = field(default_factory=RequestLimits)
 
     def __post_init__(self) -> None:
         if not is_safe_identifier(self.name):
@@ -94,6 +97,7 @@ class JobType:
             destruction_interval=lifetime,
             max_destruction_interval=max(lifetime, timedelta(days=30)),
             max_upload_bytes=limits.upload_max_bytes,
+            request_limits=RequestLimits.of(limits),
         )
 
     def initial_execution_duration(self) -> int:

@@ -26,21 +26,22 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from functools import partial
 from typing import ParamSpec, TypeVar
 
 from pydantic_xml import BaseXmlModel
 from starlette.concurrency import run_in_threadpool
-from starlette.datastructures import URL, UploadFile
+from starlette.datastructures import URL
 from starlette.requests import Request
 from starlette.responses import FileResponse, PlainTextResponse, RedirectResponse, Response
 from starlette.routing import BaseRoute, Route
 from vo_models.uws.types import ExecutionPhase
 
 from vo_service.access import Viewer
-from vo_service.faults import PayloadTooLargeFault, ServiceFault, ThrottledFault, UsageFault
+from vo_service.faults import ServiceFault, ThrottledFault, UsageFault
+from vo_service.params import reading_params, request_params
 from vo_service.uws.jobtype import JobType
 from vo_service.uws.models import JobParameters, job_list_xml_model, utc
 from vo_service.uws.service import JobService, Upload
@@ -58,10 +59,6 @@ _T = TypeVar("_T")
 #: Job-control parameters of the creation POST (UWS 1.1 §2.2.3.1) that are not job
 #: parameters: PHASE=RUN starts the job, RUNID sets its runId (§2.1.9, DALI RUNID).
 _CONTROL_NAMES = frozenset({"phase", "runid"})
-
-#: Room for multipart framing and ordinary fields on top of the upload limit.
-_FORM_OVERHEAD = 1024 * 1024
-
 
 def plain_fault_response(request: Request, fault: ServiceFault) -> Response:
     """The default fault rendering: the message as text/plain with the fault's status."""
@@ -203,22 +200,13 @@ class _Endpoints:
     async def read_post(self, request: Request, *, with_files: bool) -> AsyncIterator[_Posted]:
         """Query-string then form parameters, names lower-cased; files while in the block.
 
-        The parsed form, and the temporary files of its uploads, are closed on exit.
+        Read by the one DALI parameter reader, under the request limits of the job type;
+        the parsed form, and the temporary files of its uploads, are closed on exit.
         """
-        length = request.headers.get("content-length", "")
-        if length.isdigit() and int(length) > self.job_type.max_upload_bytes + _FORM_OVERHEAD:
-            raise PayloadTooLargeFault(f"The request body exceeds the limit of {self.job_type.max_upload_bytes} bytes")
-        pairs = [(key.lower(), value) for key, value in request.query_params.multi_items()]
-        uploads: list[Upload] = []
-        async with request.form() as form:
-            for key, value in form.multi_items():
-                if isinstance(value, UploadFile):
-                    if not with_files:
-                        raise UsageFault(f"File uploads are not accepted here ({key!r})")
-                    uploads.append(Upload(key, value.file))
-                else:
-                    pairs.append((key.lower(), value))
-            yield _Posted(pairs, uploads)
+        limits = replace(self.job_type.request_limits, max_upload_bytes=self.job_type.max_upload_bytes)
+        async with reading_params(request, limits, files=with_files) as (params, files):
+            pairs = [(key.lower(), value) for key, value in params.pairs()]
+            yield _Posted(pairs, [Upload(key, upload.file) for key, upload in files.items()])
 
     def service(self, request: Request) -> JobService:
         return self.service_getter(request)
@@ -235,10 +223,10 @@ class _Endpoints:
 
     async def job_list(self, request: Request) -> Response:
         """GET /{jobs}: the viewer's jobs, filtered by PHASE, AFTER and LAST."""
-        params = [(key.lower(), value) for key, value in request.query_params.multi_items()]
-        phases = [_parse_phase(value) for key, value in params if key == "phase"]
-        afters = [_parse_instant(value, "AFTER") for key, value in params if key == "after"]
-        lasts = [_parse_last(value) for key, value in params if key == "last"]
+        params = await request_params(request, self.job_type.request_limits)
+        phases = [_parse_phase(value) for value in params.all("phase")]
+        afters = [_parse_instant(value, "AFTER") for value in params.all("after")]
+        lasts = [_parse_last(value) for value in params.all("last")]
         refs = await self.call(
             self.service(request).list_jobs,
             self.job_type,
