@@ -3,7 +3,8 @@
 Records (RegistryInterface 1.1 §2): the naming authority (``vg:Authority``), the
 organisation that manages it (``vr:Organisation``), this publishing registry
 (``vg:Registry`` with its OAI-PMH ``vg:Harvest`` capability), the CoRoT collection
-(``vs:CatalogResource`` with its table set) and one ``vs:CatalogService`` per service.  A
+(``vs:CatalogResource`` with its table set), one ``vs:CatalogService`` per service and one
+per HiPS survey of the service's authority (HiPS 1.0 §6.2, from its properties and MOC).  A
 service record holds the very capability models its service states in its VOSI capabilities
 document (and, for TAP, the table set of its VOSI tables document), so the registry never
 states something the service does not.  Each record is a pydantic-xml model (vo-models and
@@ -14,6 +15,7 @@ from __future__ import annotations
 
 import copy
 import hashlib
+import logging
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -37,6 +39,7 @@ from vo_models.voresource.models import (
 from vo_models.voresource.models import Capability as VrCapability
 from vo_models.voresource.models import Resource as VrResource
 
+from registry.hips_surveys import Survey
 from registry.profile import CollectionSpec, Described, RegistryProfile, ServiceSpec
 from vo_service.curation import Curation as DeclaredCuration
 from vo_service.curation import load_curation
@@ -51,8 +54,13 @@ from vo_service.vo_models_ext import (
     Coverage,
     Organisation,
     Registry,
+    SpatialCoverage,
+    hips_capability,
+    interval,
     xml_element,
 )
+
+log = logging.getLogger(__name__)
 
 VG_NS = VOREGISTRY_NS
 REGISTRY_STANDARD_ID = "ivo://ivoa.net/std/Registry"
@@ -220,17 +228,81 @@ class RecordBuilder:
         )
         return self._record(spec, resource, "CatalogService")
 
-    def all(self, documents: Mapping[str, VosiDocuments], oai_path: str) -> list[Record]:
-        """Every record, services in declaration order; the collection's tables from TAP's VOSI."""
+    def hips(self, survey: Survey) -> Record:
+        """A HiPS as a ``vs:CatalogService`` (HiPS 1.0 §6.2): its creator_did as identifier, a
+        HiPS capability at its root URL, its properties as content and its MOC, time and
+        energy ranges as coverage (VODataService 1.2 §3.3)."""
+        title = survey.value("obs_title") or survey.name
+        description = survey.value("obs_description") or title
+        kind = "Catalog" if survey.value("dataproduct_type") == "catalog" else "Survey"
+        content = self.content(description, types=(kind,), levels=("Research",),
+                               relations=self.service_for_collection(), reference_url=f"{survey.url}/")
+        collection = self.profile.collection
+        resource = CatalogService(
+            **self.core(survey.creator_did, title, None, content),
+            rights=self.rights(),
+            capability=[hips_capability(survey.url, hips_summary(survey))],
+            facility=[ResourceName(value=collection.facility)] if collection.facility else [],
+            instrument=[ResourceName(value=collection.instrument)] if collection.instrument else [],
+            coverage=hips_coverage(survey),
+        )
+        return Record(identifier=survey.creator_did, resource=resource, title=title, description=description,
+                      resource_type="CatalogService", subjects=self.curation.subjects,
+                      publisher=self.settings.title)
+
+    def all(self, documents: Mapping[str, VosiDocuments], oai_path: str,
+            surveys: Sequence[Survey] = ()) -> list[Record]:
+        """Every record, services in declaration order, then the HiPS; the collection's
+        tables from TAP's VOSI."""
         records = [self.authority(), self.organisation(), self.registry(oai_path)]
         tap_tables = next((documents[s.vosi].tables for s in self.profile.services
                            if s.tables and s.vosi in documents), None)
-        records.append(self.collection(tap_tables))
+        reserved = {self.ivoid(spec.suffix).lower() for spec in (self.profile.organisation, self.profile.authority,
+                    self.profile.registry, self.profile.collection, *self.profile.services)}
+        hips = [self.hips(survey) for survey in surveys]
+        served = [(record.identifier, record.title) for record in hips if record.identifier.lower() not in reserved]
+        records.append(self.collection(tap_tables, served))
         for spec in self.profile.services:
             if spec.vosi not in documents:
                 raise RecordError(f"{self.ivoid(spec.suffix)}: no VOSI documents for {spec.vosi}")
             records.append(self.service(spec, documents[spec.vosi]))
+        identifiers = {record.identifier.lower() for record in records}
+        for record in hips:
+            if record.identifier.lower() in identifiers:
+                log.warning("a HiPS whose creator_did is the identifier of another record is not published",
+                            extra={"identifier": record.identifier})
+                continue
+            identifiers.add(record.identifier.lower())
+            records.append(record)
         return records
+
+
+def hips_summary(survey: Survey) -> str:
+    """What a HiPS client reads first in the properties (HiPS 1.0 §4.4.1), in words."""
+    parts = [f"HiPS {survey.value('hips_version') or '1.4'} of {survey.value('dataproduct_type') or 'image'} type"]
+    for key, label in (("hips_order", "deepest order"), ("hips_frame", "frame"), ("hips_tile_format", "tiles")):
+        value = survey.value(key)
+        if value:
+            parts.append(f"{label} {value}")
+    return f"{', '.join(parts)}; metadata in {survey.url}/properties"
+
+
+#: Planck constant times the speed of light (J m): photon energy = HC / wavelength.
+HC = 6.62607015e-34 * 299_792_458.0
+
+
+def hips_coverage(survey: Survey) -> Coverage:
+    """Sky (the survey's MOC), time (t_min, t_max in MJD) and energy (from em_min, em_max in
+    metres) of a HiPS, with its messenger (obs_regime)."""
+    t_min, t_max = survey.number("t_min"), survey.number("t_max")
+    em_min, em_max = survey.number("em_min"), survey.number("em_max")
+    regime = survey.value("obs_regime")
+    return Coverage(
+        spatial=SpatialCoverage(value=survey.moc) if survey.moc else None,
+        temporal=[interval(t_min, t_max)] if t_min is not None and t_max is not None and t_min <= t_max else [],
+        spectral=[interval(HC / em_max, HC / em_min)] if em_min and em_max and 0 < em_min <= em_max else [],
+        waveband=[regime] if regime else [],
+    )
 
 
 def select_capabilities(capabilities: Iterable[VrCapability], endpoint_standard: str | None,
@@ -262,4 +334,4 @@ def tableset(document: bytes, schemas: Iterable[str]) -> Any:
 
 
 __all__ = ["REGISTRY_STANDARD_ID", "RI_NS", "VG_NS", "Record", "RecordBuilder", "RecordError", "Tombstone",
-           "select_capabilities", "tableset", "utc_timestamp"]
+           "hips_coverage", "hips_summary", "select_capabilities", "tableset", "utc_timestamp"]

@@ -1,7 +1,9 @@
 """HTTP endpoint of the publishing registry, mounted at ``/registry``.
 
 ``/registry/oai.xml``: OAI-PMH 2.0 (GET and POST, OAI-PMH 2.0 §3.1.1) over the records of
-:mod:`registry.records`, built once every service has stated its VOSI documents.
+:mod:`registry.records`, built once every service has stated its VOSI documents, with the
+HiPS surveys found in the HiPS tree at that moment (a survey built later is published at the
+next start).
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
+from registry.hips_surveys import published_surveys
 from registry.oai import Repository, answer, error_document
 from registry.profile import load_profile
 from registry.records import REGISTRY_STANDARD_ID, RecordBuilder, RecordError
@@ -35,7 +38,8 @@ def build_repository(ctx: ServiceContext) -> Repository:
     """Every record, stamped, from the declaration and the services' VOSI documents."""
     profile = load_profile()
     builder = RecordBuilder(profile, ctx.settings)
-    records = builder.all(ctx.extras.get(VOSI_KEY, {}), OAI_PATH)
+    surveys = published_surveys(ctx.settings.hips_dir, ctx.settings.base_url, ctx.settings.authority)
+    records = builder.all(ctx.extras.get(VOSI_KEY, {}), OAI_PATH, surveys)
     tombstones = RecordStamps(ctx.settings.data_dir / "registry" / "stamps.json").apply(records)
     registry_record = next(r for r in records if r.identifier == builder.ivoid(profile.registry.suffix))
     return Repository(name=profile.registry.title, base_url=builder.url(OAI_PATH),

@@ -194,9 +194,9 @@ def vosi_capabilities(base_url: str) -> list[Capability]:
     ]
 
 
-def hips_capability(survey_url: str) -> Capability:
+def hips_capability(survey_url: str, description: str | None = None) -> Capability:
     """The capability of one HiPS (HiPS 1.0 §6.2): its root URL, where ``properties`` is."""
-    return Capability(standard_id=AnyUrl(HIPS_STANDARD_ID),
+    return Capability(standard_id=AnyUrl(HIPS_STANDARD_ID), description=description,
                       interface=[param_http(survey_url, "base", version="1.0")])
 
 
