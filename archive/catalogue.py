@@ -4,7 +4,7 @@ The chromatic exoplanet products are the real ones (60,307 EN2_STAR_CHR files of
 with their real CoRoT IDs and file-name stamps); the other product types are topped up
 per run to the mission totals of 177,454 light curves of 163,665 stars, re-observed stars
 keeping their ID and position.  Known planet hosts carry their real position and V
-magnitude.  Positions fall on the run's CCDs (:mod:`archive.mission`);
+magnitude.  Positions fall on the run's CCDs (:mod:`vo_service.mission`);
 magnitudes, colours and classes follow the distributions of corot-data.md §8.
 """
 
@@ -22,7 +22,7 @@ import numpy as np
 import numpy.typing as npt
 import pyarrow as pa
 
-from archive.mission import (
+from vo_service.mission import (
     DATA_DIR,
     Pointing,
     Run,

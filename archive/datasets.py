@@ -13,7 +13,7 @@ from datetime import UTC, datetime
 import numpy as np
 import pyarrow as pa
 
-from archive.mission import Run, runs
+from vo_service.mission import Run, runs
 
 #: (code, title) of the level-0 dataset types listed in the SIPAD-CoRoT tree.
 N0_TYPES: tuple[tuple[str, str], ...] = (

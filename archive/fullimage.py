@@ -3,7 +3,7 @@
 CoRoT read each CCD in full a few times per run, to place the photometric windows.  Those
 images are not public, so the archive renders them from what it holds: the stars of the
 run's observation log (``corot.targets``: positions, V magnitudes) on the run's real CCD
-footprints (:mod:`archive.mission`).  Each image carries a celestial TAN WCS
+footprints (:mod:`vo_service.mission`).  Each image carries a celestial TAN WCS
 (FITS WCS Paper II, §5.1.3) that reproduces :meth:`Pointing.to_sky` exactly, so any tool —
 the HiPS builder first of all — places it on the sky like a real full-field image.
 
@@ -24,7 +24,6 @@ import zlib
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Literal
 
 import numpy as np
 import numpy.typing as npt
@@ -32,7 +31,16 @@ import pyarrow as pa
 from astropy.io import fits
 from astropy.wcs import WCS
 
-from archive.mission import (
+from vo_service.access import Viewer
+from vo_service.fullimages import (
+    DATASET_TYPES,
+    Channel,
+    ccd_channel,
+    fullimage_channels,
+    fullimages_dir,
+    image_name,
+)
+from vo_service.mission import (
     CCD_PIXELS,
     PIXEL_SCALE_ARCSEC,
     Pointing,
@@ -42,14 +50,8 @@ from archive.mission import (
     runs,
     to_mjd,
 )
-from vo_service.access import Viewer
-from vo_service.settings import Settings
 from vo_service.store.base import Equals, Query, Store
 
-Channel = Literal["exo", "astero"]
-
-#: Dataset type of the full images of each channel (SIPAD-CoRoT N0 tree).
-DATASET_TYPES: Mapping[Channel, str] = {"exo": "ENO_FULLIMAGE", "astero": "ANO_FULLIMAGE"}
 #: Exposure of one full image: 32 s on the exoplanet CCDs, 1 s on the asteroseismology ones.
 EXPOSURE_S: Mapping[Channel, float] = {"exo": 32.0, "astero": 1.0}
 #: White-light zero point: a V = 27 star gives one electron per 32 s (N2 flux scale).
@@ -63,16 +65,6 @@ FULL_WELL = 120_000.0
 #: Bump when the rendering changes, so that stale images are rendered again.
 RENDER_VERSION = 1
 STARS_PER_CHUNK = 4096
-
-
-def ccd_channel(ccd: str) -> Channel:
-    """``E1``/``E2`` are exoplanet CCDs, ``A1``/``A2`` asteroseismology CCDs."""
-    return "exo" if ccd.upper().startswith("E") else "astero"
-
-
-def fullimages_dir(settings: Settings) -> Path:
-    """Where rendered full-field images live (beside the products, outside the HiPS trees)."""
-    return settings.data_dir / "fullimages"
 
 
 # -- WCS --------------------------------------------------------------------------------------
@@ -257,23 +249,7 @@ def write_image(path: Path, data: npt.NDArray[np.float32], header: fits.Header) 
     os.replace(tmp, path)
 
 
-def image_name(run_code: str, ccd: str) -> str:
-    return f"{DATASET_TYPES[ccd_channel(ccd)]}_{run_code}_{ccd}.fits"
-
-
 # -- the archive side ---------------------------------------------------------------------------
-def fullimage_channels(store: Store, viewer: Viewer) -> dict[str, set[Channel]]:
-    """Runs and channels whose full-image dataset ``viewer`` may read (SIPAD access policy)."""
-    query = Query("corot.datasets", ("run_code", "dataset_type"),
-                  where=(Equals("dataset_type", tuple(DATASET_TYPES.values())),))
-    visible: dict[str, set[Channel]] = {}
-    by_type = {v: k for k, v in DATASET_TYPES.items()}
-    for batch in store.select(query, viewer):
-        for run_code, dataset_type in zip(batch.column(0).to_pylist(), batch.column(1).to_pylist(), strict=True):
-            visible.setdefault(str(run_code), set()).add(by_type[str(dataset_type)])
-    return visible
-
-
 def run_stars(store: Store, run_code: str, viewer: Viewer) -> Stars:
     """The stars of one run's observation log."""
     query = Query("corot.targets", ("ra", "dec", "vmag"), where=(Equals("run_code", (run_code,)),))

@@ -22,8 +22,8 @@ from tqdm import tqdm
 from archive.catalogue import synthesise_targets
 from archive.datasets import synthesise_datasets
 from archive.lcsim import LightCurveSpec, Transit, simulate
-from archive.mission import planets
 from archive.n2fits import write_n2
+from vo_service.mission import planets
 
 
 @dataclass(frozen=True)

@@ -28,10 +28,10 @@ import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 from tqdm import tqdm
 
-from archive.mission import pointings, runs, to_mjd
 from archive.n2fits import N2FormatError, read_n2
 from archive.naming import parse_product_name
 from vo_service.metadata import Catalogue
+from vo_service.mission import pointings, runs, to_mjd
 from vo_service.spatial import HPX_COLUMN, hpx_index
 from vo_service.store.duckdb_store import DuckDBStore
 

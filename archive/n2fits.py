@@ -43,6 +43,7 @@ from archive.naming import (
     find_product_type,
     parse_product_name,
 )
+from vo_service.lightcurves import BANDS, Band, ProductFormatError, TimeSeries
 
 #: Release written by :func:`write_n2` (§1).
 WRITTEN_VERSION: Final = "N2-4.4"
@@ -53,17 +54,9 @@ MJD_ZERO: Final = 2_400_000.5
 _FLUX_UNIT: Final = "ct"
 _TIME_UNIT: Final = "d"
 
-Band = Literal["white", "red", "green", "blue"]
-BANDS: Final[tuple[Band, ...]] = ("white", "red", "green", "blue")
 
-
-class N2FormatError(Exception):
+class N2FormatError(ProductFormatError):
     """A file that is not a usable CoRoT N2 light curve; ``reason`` says why, for humans."""
-
-    def __init__(self, path: str | os.PathLike[str], reason: str) -> None:
-        super().__init__(f"{os.fspath(path)}: {reason}")
-        self.path = os.fspath(path)
-        self.reason = reason
 
 
 class BandNotAvailableError(N2FormatError):
@@ -348,19 +341,6 @@ class N2Product:
     version: str
     layout: Literal["v4", "v1-3"]
     bands: tuple[Band, ...]
-
-
-@dataclass(frozen=True)
-class TimeSeries:
-    """One band of a light curve for SSA/SODA: barycentric (v1–3: heliocentric) times."""
-
-    band: Band
-    time_bjd_minus_2400000: npt.NDArray[np.float64]
-    flux: npt.NDArray[np.float64]
-    flux_err: npt.NDArray[np.float64]  # NaN where the file gives no error
-    status: npt.NDArray[np.int32]
-    flux_unit: str  # TUNIT as written; v4 fluxes are electrons per 32 s
-    time_reference: Literal["barycentre", "heliocentre"]
 
 
 _EXO_SERIES_NAMES: Final = ("BAR", "BINTABLE")

@@ -106,7 +106,7 @@ def run_stage(args: argparse.Namespace) -> None:
         store = open_store(settings)
         try:
             options = BuildOptions(workers=args.workers, resolution="demo", progress=False,
-                                   full=args.stage == "demo")
+                                   full=args.stage == "demo", render=render_fullimages)
             for report in build_all(settings, store, options=options):
                 print(report.summary())
         finally:

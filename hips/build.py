@@ -15,20 +15,12 @@ store as the anonymous viewer, so access-controlled rows never reach a tile.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 import pyarrow as pa
 
-from archive.fullimage import (
-    DATASET_TYPES,
-    ccd_channel,
-    fullimage_channels,
-    fullimages_dir,
-    render_fullimages,
-)
-from archive.mission import PIXEL_SCALE_ARCSEC, pointings, runs, to_mjd
 from hips.build_catalog import CatalogSurveySpec, build_catalog_survey
 from hips.build_image import ImageSurveySpec, build_image_survey
 from hips.geometry import TILE_WIDTH, order_for_pixel_scale
@@ -38,14 +30,21 @@ from hips.report import BuildReport
 from vo_service import __version__
 from vo_service.access import Viewer
 from vo_service.curation import load_curation
+from vo_service.fullimages import (
+    DATASET_TYPES,
+    RESOLUTIONS,
+    ImageRenderer,
+    ccd_channel,
+    fullimage_channels,
+    fullimages_dir,
+    image_name,
+)
 from vo_service.metadata import Catalogue, ColumnMeta
+from vo_service.mission import PIXEL_SCALE_ARCSEC, pointings, runs, to_mjd
 from vo_service.settings import Settings
 from vo_service.store.base import Query, Store
 
 SURVEYS = ("fields", "targets", "moc")
-#: Image binning of each build resolution: ``full`` is the CCD's 2.32"/px (order 8), the
-#: demo renders 4×4-binned CCDs (9.28"/px, order 6), ``preview`` 16×16 (37"/px, order 4).
-RESOLUTIONS: Mapping[str, int] = {"full": 1, "demo": 4, "preview": 16}
 #: Columns of the targets catalogue HiPS (declared in resources/tables/corot.toml).
 TARGET_COLUMNS = ("corot_id", "ra", "dec", "vmag", "run_code", "channel", "hlfccdid", "star_name", "bmag",
                   "rmag", "spectral_type", "lum_class", "var_class", "product_type")
@@ -62,6 +61,10 @@ class BuildOptions:
     images: tuple[Path, ...] = ()
     full: bool = False
     progress: bool = True
+    #: Renders the full-field images of the public runs before the fields survey is built
+    #: (the archive's renderer, wired by the command line); without it the survey is built
+    #: from the images already rendered under the data directory.
+    render: ImageRenderer | None = None
 
 
 def survey_order(resolution: str, max_order: int | None = None) -> int:
@@ -81,6 +84,13 @@ def public_runs(store: Store) -> list[RunCoverage]:
         if ccds:
             result.append(RunCoverage(run.code, pointings()[run.code], ccds, run.start, run.end))
     return result
+
+
+def public_images(rendered_dir: Path, covered: Sequence[RunCoverage]) -> list[Path]:
+    """The rendered images of the public runs' public CCDs: whatever else lies in the folder
+    (a run restricted since it was rendered) never reaches a tile."""
+    paths = (rendered_dir / run.code / image_name(run.code, ccd) for run in covered for ccd in run.ccds)
+    return [path for path in paths if path.is_file()]
 
 
 def _time_range(covered: Sequence[RunCoverage]) -> dict[str, object]:
@@ -169,11 +179,15 @@ def build_all(settings: Settings, store: Store, progress: bool = True, *,
     if "fields" in options.surveys:
         binning = RESOLUTIONS[options.resolution]
         rendered_dir = fullimages_dir(settings) / options.resolution
-        render = render_fullimages(store, rendered_dir, binning=binning, viewer=Viewer())
-        say(f"full-field images: {len(render.images)} ({len(render.rendered)} rendered) in {rendered_dir}")
+        if options.render is not None:
+            render = options.render(store, rendered_dir, binning=binning, viewer=Viewer())
+            say(f"full-field images: {len(render.images)} ({len(render.rendered)} rendered) in {rendered_dir}")
+        public = public_images(rendered_dir, covered)
+        if options.render is None:
+            say(f"full-field images: {len(public)} of the public runs in {rendered_dir}")
         spec = ImageSurveySpec(order=survey_order(options.resolution, options.max_order))
         reports.append(build_image_survey(
-            settings.hips_dir / "fields", [rendered_dir, *options.images], spec,
+            settings.hips_dir / "fields", [*public, *options.images], spec,
             fields_metadata(settings, covered, binning), workers=options.workers,
             progress=options.progress, full=options.full, name="fields"))
     if "targets" in options.surveys:
@@ -199,6 +213,7 @@ __all__ = [
     "BuildOptions",
     "build_all",
     "fields_metadata",
+    "public_images",
     "public_runs",
     "survey_order",
     "target_rows",

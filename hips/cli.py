@@ -9,8 +9,10 @@ from __future__ import annotations
 
 import argparse
 import sys
+from functools import partial
 from pathlib import Path
 
+from vo_service.fullimages import ImageRenderer
 from vo_service.settings import Settings, load_settings
 
 
@@ -21,8 +23,11 @@ def _settings(args: argparse.Namespace) -> Settings:
     return settings
 
 
-def cmd_hips_build(args: argparse.Namespace) -> int:
+def cmd_hips_build(args: argparse.Namespace, render: ImageRenderer | None = None) -> int:
     """Build the HiPS and MOCs under the data directory (incremental, parallel).
+
+    ``render`` (the archive's, wired by ``corot-vo``) renders the public runs' full-field
+    images first; without it the fields survey uses the images already rendered.
 
     Exit status 0 when every input was used, 2 when some were refused (they are named on
     stderr; the surveys are built from the others and stay consistent).
@@ -34,7 +39,7 @@ def cmd_hips_build(args: argparse.Namespace) -> int:
     surveys = tuple(s.strip() for s in args.surveys.split(",") if s.strip())
     options = BuildOptions(surveys=surveys, workers=max(1, args.workers), resolution=args.resolution,
                            max_order=args.max_order, images=tuple(Path(p) for p in args.images or ()),
-                           full=args.full_rebuild, progress=not args.quiet)
+                           full=args.full_rebuild, progress=not args.quiet, render=render)
     store = open_store(settings)
     try:
         reports = build_all(settings, store, not args.quiet, options=options, log=print)
@@ -72,10 +77,13 @@ def cmd_hips_viewer(args: argparse.Namespace) -> int:
     return viewer_main(["--version", args.version] + (["--if-absent"] if args.if_absent else []))
 
 
-def add_hips_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
-    """Add ``hips build|check|install-viewer`` to the ``corot-vo`` sub-commands."""
-    from hips.build import RESOLUTIONS, SURVEYS
+def add_hips_parser(sub: argparse._SubParsersAction,  # type: ignore[type-arg]
+                    render: ImageRenderer | None = None) -> None:
+    """Add ``hips build|check|install-viewer`` to the ``corot-vo`` sub-commands; ``hips build``
+    renders the full-field images with ``render`` when given."""
+    from hips.build import SURVEYS
     from hips.viewer import ALADIN_LITE_VERSION
+    from vo_service.fullimages import RESOLUTIONS
 
     hips = sub.add_parser("hips", help="build and check the HiPS and MOCs of the archive")
     actions = hips.add_subparsers(dest="hips_command", required=True)
@@ -90,7 +98,7 @@ def add_hips_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[ty
                        help="extra folder of FITS images with a celestial WCS (repeatable)")
     build.add_argument("--full-rebuild", action="store_true", help="ignore the manifests and rebuild everything")
     build.add_argument("--quiet", action="store_true", help="no progress bars")
-    build.set_defaults(func=cmd_hips_build)
+    build.set_defaults(func=partial(cmd_hips_build, render=render))
 
     check = actions.add_parser("check", help="check the built surveys")
     check.add_argument("--surveys", default="fields,targets")

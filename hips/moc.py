@@ -22,9 +22,9 @@ from astropy.coordinates import Latitude, Longitude
 from astropy.time import Time
 from mocpy import MOC, STMOC
 
-from archive.mission import Pointing
 from hips.imagetiles import atomic_write
 from hips.report import BuildReport
+from vo_service.mission import Pointing
 
 #: HEALPix depth of the run MOCs: cells of 51.5" along CCD edges of 1.32°.
 MOC_DEPTH = 12

@@ -17,7 +17,7 @@ import numpy as np
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
-from archive.n2fits import read_series
+from vo_service.lightcurves import LightCurveReader
 
 PREVIEW_DIR = "ssa-previews"
 _DPI = 100
@@ -27,9 +27,9 @@ def preview_path(cache_dir: Path, product_id: str, checksum: str) -> Path:
     return cache_dir / PREVIEW_DIR / f"{product_id}-{checksum[:16]}.png"
 
 
-def render_preview(fits_path: str, title: str, width: int, height: int) -> bytes:
+def render_preview(read: LightCurveReader, fits_path: str, title: str, width: int, height: int) -> bytes:
     """A plot of the white-light flux against barycentric time; flagged points in grey."""
-    series = read_series(fits_path, "white")
+    series = read(fits_path, "white")
     time = series.time_bjd_minus_2400000
     flux = series.flux
     good = (series.status == 0) & np.isfinite(flux)
@@ -49,14 +49,14 @@ def render_preview(fits_path: str, title: str, width: int, height: int) -> bytes
     return out.getvalue()
 
 
-def cached_preview(cache_dir: Path, product_id: str, checksum: str, fits_path: str, title: str,
-                   width: int, height: int) -> Path:
+def cached_preview(read: LightCurveReader, cache_dir: Path, product_id: str, checksum: str, fits_path: str,
+                   title: str, width: int, height: int) -> Path:
     """The preview's cache file, rendered first if it does not exist yet."""
     target = preview_path(cache_dir, product_id, checksum)
     if target.exists():
         return target
     target.parent.mkdir(parents=True, exist_ok=True)
-    data = render_preview(fits_path, title, width, height)
+    data = render_preview(read, fits_path, title, width, height)
     handle, temporary = tempfile.mkstemp(dir=target.parent, prefix=".preview-", suffix=".png")
     try:
         with os.fdopen(handle, "wb") as stream:

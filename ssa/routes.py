@@ -24,7 +24,6 @@ from starlette.requests import Request
 from starlette.responses import FileResponse, PlainTextResponse, Response, StreamingResponse
 from starlette.routing import BaseRoute, Route
 
-from archive.n2fits import N2FormatError
 from ssa.capabilities import SSALimits
 from ssa.capabilities import capabilities as capability_models
 from ssa.datalink import links_document
@@ -41,6 +40,7 @@ from vo_service.access import Viewer
 from vo_service.context import ServiceContext, get_context, get_viewer
 from vo_service.faults import NotFoundFault, UsageFault
 from vo_service.faults_render import FaultRenderer, soda_fault_response
+from vo_service.lightcurves import ProductFormatError
 from vo_service.params import DaliParams, RequestLimits, request_params
 from vo_service.responses import buffered_response
 from vo_service.services import ServiceLink, VosiDocuments
@@ -147,8 +147,8 @@ def _light_curve(ctx: ServiceContext, viewer: Viewer, product_id: str, service: 
     verify(product)
     bands = [band.name for band in service.profile.bands_of(str(product.row["product_type"]))]
     try:
-        return load_light_curve(str(product.path), _product_info(service, product), bands)
-    except N2FormatError as exc:
+        return load_light_curve(ctx.light_curves, str(product.path), _product_info(service, product), bands)
+    except ProductFormatError as exc:
         log.error("cannot read product %s: %s", product_id, exc)
         raise IntegrityFault(f"The file of {product_id} cannot be read; the archive operators have been notified") \
             from None
@@ -198,8 +198,8 @@ async def preview(request: Request) -> Response:
         info = _product_info(service, product)
         title = f"{info.target_name}  {info.run_code}  {info.product_type}"
         size = service.profile.service
-        return cached_preview(ctx.settings.cache_dir, product_id, product.checksum, str(product.path), title,
-                              size.preview_width, size.preview_height)
+        return cached_preview(ctx.light_curves, ctx.settings.cache_dir, product_id, product.checksum,
+                              str(product.path), title, size.preview_width, size.preview_height)
 
     path = await run_in_threadpool(locate)
     return FileResponse(path, media_type="image/png", headers={"Cache-Control": "private, max-age=3600"})
@@ -249,8 +249,9 @@ def _cutout(ctx: ServiceContext, viewer: Viewer, service: SSAService, params: Da
     window = barycentric_window(request.time, float(product.row["ra"]), float(product.row["dec"]))
     try:
         verify(product)
-        curve = load_light_curve(str(product.path), _product_info(service, product), bands, time_range=window)
-    except (IntegrityFault, N2FormatError) as exc:
+        curve = load_light_curve(ctx.light_curves, str(product.path), _product_info(service, product), bands,
+                                 time_range=window)
+    except (IntegrityFault, ProductFormatError) as exc:
         log.error("SODA cannot deliver %s: %s", product_id, exc)
         raise SodaError("ServiceUnavailable", f"the file of {product_id} cannot be delivered now", 503) from None
     if curve.table.num_rows == 0:

@@ -5,7 +5,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from archive.mission import planets, runs, to_mjd
 from ssa.descriptors import CutoutRanges, datalink_descriptor, soda_descriptor
 from ssa.dids import collection_did, publisher_did
 from ssa.profile import SSAProfile, load_profile
@@ -13,6 +12,7 @@ from ssa.targets import TargetNames
 from ssa.votparams import ColumnSpec, PrebuiltParam
 from vo_service.curation import load_curation
 from vo_service.metadata import Catalogue, ColumnMeta
+from vo_service.mission import planets, runs, to_mjd
 from vo_service.settings import Settings
 from vo_service.store.duckdb_store import DuckDBStore
 from vo_service.votable.envelope import Param

@@ -11,7 +11,7 @@ import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
-from archive.mission import Planet
+from vo_service.mission import Planet
 
 _ID_FORM = re.compile(r"^(?:corot(?:[-_ ]?id)?[-_ ]?)?(\d{1,10})$")
 _PLANET_LETTER = re.compile(r"\s+[b-z]$")

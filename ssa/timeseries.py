@@ -24,8 +24,8 @@ import numpy.typing as npt
 import pyarrow as pa
 from astropy.io import fits
 
-from archive.n2fits import TimeSeries, read_series
 from ssa.votparams import ColumnSpec, DescribedParam, text_param
+from vo_service.lightcurves import LightCurveReader, TimeSeries
 from vo_service.votable.fields import CooSys, TimeSys, resolve_field
 from vo_service.votable.tabledata import delimited_rows
 from vo_service.votable.writer import write_votable
@@ -109,15 +109,16 @@ def _masked(values: npt.NDArray[Any]) -> pa.Array:
 
 
 def load_light_curve(
+    read: LightCurveReader,
     path: str,
     info: ProductInfo,
     bands: Sequence[str],
     *,
     time_range: tuple[float | None, float | None] = (None, None),
 ) -> LightCurveTable:
-    """Read the bands of an N2 file (``read_series``) into one table, cut to ``time_range``
-    (barycentric JD − 2 400 000, inclusive; None is an open end)."""
-    series: list[TimeSeries] = [read_series(path, band) for band in bands]
+    """Read the bands of a product file (with the archive's ``read``) into one table, cut to
+    ``time_range`` (barycentric JD − 2 400 000, inclusive; None is an open end)."""
+    series: list[TimeSeries] = [read(path, band) for band in bands]
     first = series[0]
     time = first.time_bjd_minus_2400000
     keep = np.ones(time.shape, dtype=np.bool_)

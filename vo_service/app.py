@@ -23,6 +23,7 @@ import hips.routes as hips_routes
 import registry.routes as registry_routes
 import ssa.routes as ssa_routes
 import tap.routes as tap_routes
+from archive.n2fits import read_series
 from vo_service.context import ServiceContext
 from vo_service.faults import ServiceFault
 from vo_service.faults_render import FaultDocuments, handle_fault, handle_http_exception, handle_unexpected
@@ -69,7 +70,7 @@ def build_context(settings: Settings) -> ServiceContext:
     """Open the store and everything derived from the metadata (used by the lifespan)."""
     catalogue = load_catalogue()
     store = open_store(settings, catalogue)
-    return ServiceContext(settings=settings, catalogue=catalogue, store=store)
+    return ServiceContext(settings=settings, catalogue=catalogue, store=store, light_curves=read_series)
 
 
 def create_app(settings: Settings) -> Starlette:

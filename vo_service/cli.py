@@ -29,9 +29,10 @@ def _open_store(settings: Settings) -> DuckDBStore:
 
 def cmd_demo(args: argparse.Namespace) -> int:
     """Generate the demo archive into the data directory and ingest it."""
+    from archive.fullimage import render_fullimages
     from archive.generator import DemoSize, generate, proprietary_products
     from archive.ingest import AccessPolicy, ingest
-    from hips.build import build_all
+    from hips.build import BuildOptions, build_all
 
     settings = _settings(args)
     if args.if_absent and settings.database_path.exists():
@@ -64,7 +65,8 @@ def cmd_demo(args: argparse.Namespace) -> int:
         print(f"  skipped {path}: {reason}", file=sys.stderr)
     store = _open_store(settings)
     try:
-        hips_reports = build_all(settings, store, progress=not args.quiet, log=print)
+        options = BuildOptions(progress=not args.quiet, render=render_fullimages)
+        hips_reports = build_all(settings, store, options=options, log=print)
     finally:
         store.close()
     hips_ok = all(not r.skipped for r in hips_reports)
@@ -107,10 +109,12 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
 
 def add_hips_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
-    """``corot-vo hips build|check|install-viewer``, declared by the hips package."""
+    """``corot-vo hips build|check|install-viewer``, declared by the hips package; the
+    archive renders the full-field images of the fields survey."""
+    from archive.fullimage import render_fullimages
     from hips.cli import add_hips_parser as add
 
-    add(sub)
+    add(sub, render=render_fullimages)
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -13,6 +13,7 @@ from starlette.requests import Request
 
 from vo_service.access import Viewer
 from vo_service.concurrency import CpuLane
+from vo_service.lightcurves import LightCurveReader
 from vo_service.metadata import Catalogue
 from vo_service.settings import Settings
 from vo_service.store.duckdb_store import DuckDBStore
@@ -28,6 +29,8 @@ class ServiceContext:
     settings: Settings
     catalogue: Catalogue
     store: DuckDBStore
+    #: reads the time series of an archived light-curve file (the archive's N2 reader).
+    light_curves: LightCurveReader
     jobs: dict[str, JobService] = field(default_factory=dict)
     started_at: float = field(default_factory=time.time)
     extras: dict[str, Any] = field(default_factory=dict)

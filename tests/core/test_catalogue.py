@@ -7,7 +7,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from archive.catalogue import TOTAL_EXO_LIGHTCURVES, TOTAL_EXO_STARS, synthesise_targets
-from archive.mission import pointings, run_by_code
+from vo_service.mission import pointings, run_by_code
 
 
 def test_full_catalogue_matches_mission_totals() -> None:

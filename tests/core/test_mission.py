@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from archive.catalogue import real_chr_products
-from archive.mission import planet_run, planets, pointings, run_at, run_by_code, runs
+from vo_service.mission import planet_run, planets, pointings, run_at, run_by_code, runs
 
 
 def test_the_26_runs_with_real_windows() -> None:

@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 from starlette.testclient import TestClient
 
+from archive.fullimage import render_fullimages
 from hips.build import BuildOptions, build_all
 from hips.report import BuildReport
 from vo_service.settings import Settings
@@ -22,7 +23,8 @@ def built_hips(settings: Settings, client: TestClient) -> dict[str, BuildReport]
     """
     store = open_store(settings)
     try:
-        reports = build_all(settings, store, options=BuildOptions(workers=1, resolution="preview", progress=False))
+        reports = build_all(settings, store, options=BuildOptions(workers=1, resolution="preview", progress=False,
+                                                                  render=render_fullimages))
     finally:
         store.close()
     return {r.survey: r for r in reports}

@@ -13,9 +13,9 @@ from matplotlib import image as mpimg
 from starlette.testclient import TestClient
 
 from archive.fullimage import ccd_wcs
-from archive.mission import pointings
 from hips.viewer import aladin_js
 from tests.conftest import require_tool
+from vo_service.mission import pointings
 
 CHROMIUM_FLAGS = ("--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
                   "--disable-background-networking", "--disable-component-update", "--disable-sync")

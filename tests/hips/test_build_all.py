@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from archive.mission import runs
 from hips.check import check_survey
 from hips.properties import read_properties
 from hips.report import BuildReport
+from vo_service.mission import runs
 
 
 def test_every_survey_is_built_and_consistent(built_hips: dict[str, BuildReport], hips_dir: Path) -> None:

@@ -10,7 +10,6 @@ import pytest
 from astropy.io import fits
 
 from archive.fullimage import Stars, ccd_wcs, image_header, image_name, render_ccd, write_image
-from archive.mission import PIXEL_SCALE_ARCSEC, pointings
 from hips.build_image import ImageSurveySpec, build_image_survey
 from hips.check import check_survey
 from hips.geometry import child_block, order_for_pixel_scale, tile_path
@@ -19,6 +18,7 @@ from hips.manifest import Manifest
 from hips.properties import read_properties
 from hips.resample import MAX_GRID_ERROR
 from tests.hips.nested_xyf import pix2xyf, xyf2pix
+from vo_service.mission import PIXEL_SCALE_ARCSEC, pointings
 from vo_service.spatial import healpix_centres
 
 BINNING = 16

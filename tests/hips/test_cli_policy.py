@@ -11,7 +11,7 @@ import pyarrow as pa
 import pytest
 
 from archive.fullimage import render_fullimages
-from hips.build import public_runs
+from hips.build import public_images, public_runs
 from hips.cli import add_hips_parser
 from vo_service.access import Viewer
 from vo_service.settings import Settings
@@ -79,3 +79,16 @@ def test_restricted_runs_stay_out_of_images_and_mocs(settings: Settings, client:
         store.close()
     assert report.skipped_runs == ["LRa07"]
     assert {p.parent.name for p in report.images} == {"LRa06"}
+
+
+def test_images_of_a_run_restricted_since_rendering_stay_out(settings: Settings, client: object,
+                                                             tmp_path: Path) -> None:
+    store = open_store(settings)
+    try:
+        report = render_fullimages(store, tmp_path, binning=64, run_codes=["LRa06", "LRa07"])
+        hidden = public_runs(HidingStore(store, "LRa07"))
+    finally:
+        store.close()
+    assert {p.parent.name for p in report.images} == {"LRa06", "LRa07"}
+    chosen = public_images(tmp_path, [run for run in hidden if run.code in {"LRa06", "LRa07"}])
+    assert chosen and {p.parent.name for p in chosen} == {"LRa06"}

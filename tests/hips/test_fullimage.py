@@ -24,8 +24,8 @@ from archive.fullimage import (
     stamp_stars,
     star_flux,
 )
-from archive.mission import CCD_PIXELS, PIXEL_SCALE_ARCSEC, ccd_rectangles, pointings, runs
 from vo_service.access import Viewer
+from vo_service.mission import CCD_PIXELS, PIXEL_SCALE_ARCSEC, ccd_rectangles, pointings, runs
 from vo_service.settings import Settings
 from vo_service.store.factory import open_store
 

@@ -10,8 +10,8 @@ import numpy as np
 from astropy.time import Time, TimeDelta
 from mocpy import MOC, STMOC, TimeMOC
 
-from archive.mission import ccd_rectangles, pointings, run_by_code, runs
 from hips.moc import RunCoverage, ccd_moc, collection_mocs, write_mocs
+from vo_service.mission import ccd_rectangles, pointings, run_by_code, runs
 
 
 def coverage(codes: list[str]) -> list[RunCoverage]:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import pytest
 
-from archive.mission import planets
 from ssa.params import SSAPlan, parse_query
 from ssa.profile import SSAProfile, load_profile
 from ssa.soda import SodaError, parse_cutout, select_bands
@@ -12,6 +11,7 @@ from ssa.targets import TargetNames
 from ssa.timescales import utc_to_tt_mjd
 from vo_service.faults import UsageFault
 from vo_service.metadata import load_catalogue
+from vo_service.mission import planets
 from vo_service.params import DaliParams
 from vo_service.store.base import Between, Cone, Equals, IntervalOverlap
 

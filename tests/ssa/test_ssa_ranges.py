@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import pytest
 
-from archive.mission import planets
 from ssa.dids import DidError, product_id_of, publisher_did
 from ssa.ranges import Range, RangeError, mjd_of, parse_interval, parse_numeric_list, parse_time_list
 from ssa.targets import TargetNames
+from vo_service.mission import planets
 
 PID = "EN2_STAR_CHR_0102890318_20070206T133547_20070402T070302"
 

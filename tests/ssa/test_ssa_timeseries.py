@@ -33,7 +33,7 @@ def _product(tmp_path: Path, product_type: str, **extra: object) -> tuple[Path, 
 def test_32s_points_have_null_errors(tmp_path: Path) -> None:
     """DEV = -1 marks 32 s points (no sub-exposure scatter, CoRoT data spec §3.1): null errors."""
     path, info = _product(tmp_path, "EN2_STAR_MON", switch_to_32s_after_d=1.0)
-    curve = load_light_curve(str(path), info, ["white"])
+    curve = load_light_curve(read_series, str(path), info, ["white"])
     errors = curve.table.column("flux_err")
     dev = fits.getdata(path, "BAR")["WHITEFLUXDEV"]
     assert errors.null_count == int(np.sum(dev < 0)) > 0
@@ -46,7 +46,7 @@ def test_time_cut_keeps_the_window_only(tmp_path: Path) -> None:
     path, info = _product(tmp_path, "EN2_STAR_CHR")
     full = read_series(str(path), "white").time_bjd_minus_2400000
     low, high = float(full[40]), float(full[80])
-    curve = load_light_curve(str(path), info, ["white", "red"], time_range=(low, high))
+    curve = load_light_curve(read_series, str(path), info, ["white", "red"], time_range=(low, high))
     times = np.asarray(curve.table.column("time"))
     assert times.min() == low and times.max() == high and len(times) == 41
     assert curve.table.column_names == ["time", "status", "flux", "flux_err", "flux_red", "flux_err_red"]
@@ -63,7 +63,7 @@ def test_barycentric_conversion_matches_the_file(tmp_path: Path) -> None:
 
 def test_fits_and_csv_carry_the_same_rows(tmp_path: Path) -> None:
     path, info = _product(tmp_path, "EN2_STAR_CHR")
-    curve = load_light_curve(str(path), info, ["white", "red", "green", "blue"])
+    curve = load_light_curve(read_series, str(path), info, ["white", "red", "green", "blue"])
     with fits.open(io.BytesIO(fits_bytes(curve))) as hdus:
         header = hdus[1].header
         assert (header["TIMESYS"], header["TREFPOS"], header["JDREF"], header["TIMEUNIT"]) == \
@@ -79,7 +79,7 @@ def test_fits_and_csv_carry_the_same_rows(tmp_path: Path) -> None:
 
 def test_astero_products_have_white_light_only(tmp_path: Path) -> None:
     path, info = _product(tmp_path, "AN2_STAR", cadence_s=32)
-    curve = load_light_curve(str(path), info, ["white"])
+    curve = load_light_curve(read_series, str(path), info, ["white"])
     assert curve.refposition == "BARYCENTER"
     with pytest.raises(Exception, match="only white light"):
-        load_light_curve(str(path), info, ["red"])
+        load_light_curve(read_series, str(path), info, ["red"])

@@ -6,7 +6,7 @@ IVOA authority), so they are (re)created each time the store is opened.
 
 from __future__ import annotations
 
-from archive.mission import PIXEL_SCALE_ARCSEC
+from vo_service.mission import PIXEL_SCALE_ARCSEC
 from vo_service.settings import Settings
 
 #: Wavelength limits of the band the CoRoT CCDs record in both channels (about 300-1100 nm;
