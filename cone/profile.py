@@ -65,12 +65,6 @@ class ProductDid(BaseModel):
     template: str
 
 
-class DataLinkRef(BaseModel):
-    model_config = _FROZEN
-
-    path: str
-
-
 class SampleQuery(BaseModel):
     model_config = _FROZEN
 
@@ -102,7 +96,6 @@ class ConeProfile(BaseModel):
     ucd1: Mapping[str, str]
     record_id: RecordId
     product_did: ProductDid
-    datalink: DataLinkRef
     catalogues: tuple[CatalogueSpec, ...] = Field(min_length=1)
 
     @model_validator(mode="after")

@@ -16,6 +16,7 @@ from cone.params import ConeError, ConeRequest, parse_cone_request
 from cone.profile import ConeProfile, Endpoint, SampleQuery, build_endpoints, load_profile
 from cone.query import DidTemplate, cone_document, cone_template
 from vo_service.access import Viewer
+from vo_service.links import datalink_url
 from vo_service.metadata import Catalogue
 from vo_service.params import DaliParams
 from vo_service.settings import Settings
@@ -54,7 +55,7 @@ class ConeService:
         if store is not None:
             profile = with_sample_test_queries(profile, endpoints, store)
         did = DidTemplate.from_template(profile.product_did.template, settings.ivo_prefix)
-        descriptor = datalink_descriptor(f"{settings.base_url}{profile.datalink.path}", profile.product_did.name)
+        descriptor = datalink_descriptor(datalink_url(settings), profile.product_did.name)
         models = tuple(capabilities(
             f"{settings.base_url}{MOUNT}",
             [ConeCapability(spec, endpoint_url(settings, spec.paths[0]), profile.service.max_sr,

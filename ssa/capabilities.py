@@ -92,19 +92,19 @@ def ssa_capability(base: str, limits: SSALimits) -> SimpleSpectralAccess:
     )
 
 
-def capabilities(base: str, limits: SSALimits) -> list[AnyCapability]:
-    """VOSI, SSA, DataLink {links} and SODA {sync} of the service rooted at ``base``."""
+def capabilities(base: str, datalink: str, limits: SSALimits) -> list[AnyCapability]:
+    """VOSI, SSA, DataLink {links} (at ``datalink``) and SODA {sync} of the service rooted at ``base``."""
     links = Capability(standard_id=AnyUrl(DATALINK_STANDARD_ID), interface=[
-        param_http(f"{base}/datalink", "base", params=LINKS_PARAMS,
+        param_http(datalink, "base", params=LINKS_PARAMS,
                    result_type="application/x-votable+xml;content=datalink")])
     soda = Capability(standard_id=AnyUrl(SODA_STANDARD_ID), interface=[
         param_http(f"{base}/soda", "base", params=SODA_PARAMS, result_type="application/fits")])
     return [*vosi_capabilities(base), ssa_capability(base, limits), links, soda]
 
 
-def capabilities_document(base: str, limits: SSALimits) -> Capabilities:
+def capabilities_document(base: str, datalink: str, limits: SSALimits) -> Capabilities:
     """The VOSI capabilities document of the service rooted at ``base`` (…/ssa)."""
-    return Capabilities(capability=capabilities(base, limits))
+    return Capabilities(capability=capabilities(base, datalink, limits))
 
 
 __all__ = ["DATALINK_STANDARD_ID", "SODA_STANDARD_ID", "SSALimits", "capabilities", "capabilities_document",

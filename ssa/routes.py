@@ -41,6 +41,7 @@ from vo_service.context import ServiceContext, get_context, get_viewer
 from vo_service.faults import NotFoundFault, UsageFault
 from vo_service.faults_render import FaultRenderer, soda_fault_response
 from vo_service.lightcurves import ProductFormatError
+from vo_service.links import DATALINK_PATH, datalink_url
 from vo_service.params import DaliParams, RequestLimits, request_params
 from vo_service.responses import buffered_response
 from vo_service.services import ServiceLink, VosiDocuments
@@ -71,7 +72,7 @@ def build_runtime(ctx: ServiceContext) -> SSARuntime:
     service = SSAService.build(ctx.settings, ctx.catalogue, ctx.store)
     limits = SSALimits(service.profile.service.max_size / 2, ctx.settings.limits.maxrec_hard,
                        service.profile.service.default_maxrec, (102.07989, -3.10214), 0.02)
-    models = tuple(capability_models(service.urls.base, limits))
+    models = tuple(capability_models(service.urls.base, service.urls.datalink, limits))
     return SSARuntime(service, metadata_document(service), models,
                       xml_document(Capabilities(capability=list(models))))
 
@@ -298,7 +299,7 @@ def routes() -> list[BaseRoute]:
         Route("/products/{product_id}.vot", product_votable, methods=["GET"]),
         Route("/products/{product_id}.csv", product_csv, methods=["GET"]),
         Route("/preview/{product_id}.png", preview, methods=["GET"]),
-        Route("/datalink", datalink, methods=["GET", "POST"]),
+        Route(DATALINK_PATH.removeprefix(MOUNT), datalink, methods=["GET", "POST"]),
         Route("/soda", soda, methods=["GET", "POST"]),
         Route("/capabilities", capabilities, methods=["GET"]),
         Route("/availability", availability, methods=["GET"]),
@@ -315,7 +316,7 @@ def services(settings: Settings) -> list[ServiceLink]:
     return [
         ServiceLink("CoRoT light curves (SSA)", "SSA 1.1", "ivo://ivoa.net/std/SSA", f"{base}/ssap.xml"),
         ServiceLink("CoRoT light-curve links (DataLink)", "DataLink 1.1", "ivo://ivoa.net/std/DataLink#links-1.1",
-                    f"{base}/datalink"),
+                    datalink_url(settings)),
         ServiceLink("CoRoT light-curve cutouts (SODA)", "SODA 1.0", "ivo://ivoa.net/std/SODA#sync-1.0",
                     f"{base}/soda"),
     ]

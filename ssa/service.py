@@ -11,6 +11,7 @@ from ssa.profile import SSAProfile, load_profile
 from ssa.targets import TargetNames
 from ssa.votparams import ColumnSpec, PrebuiltParam
 from vo_service.curation import load_curation
+from vo_service.links import datalink_url
 from vo_service.metadata import Catalogue, ColumnMeta
 from vo_service.mission import planets, runs, to_mjd
 from vo_service.settings import Settings
@@ -26,6 +27,8 @@ class Urls:
     """Where the SSA service's resources live."""
 
     base: str  # .../ssa
+    #: The DataLink {links} endpoint, as the core states it for every package.
+    datalink: str
 
     @property
     def query(self) -> str:
@@ -38,10 +41,6 @@ class Urls:
     @property
     def preview(self) -> str:
         return f"{self.base}/preview"
-
-    @property
-    def datalink(self) -> str:
-        return f"{self.base}/datalink"
 
     @property
     def soda(self) -> str:
@@ -67,7 +66,7 @@ class SSAService:
         table = catalogue.table(LIGHTCURVES)
         profile = load_profile(table)
         names = TargetNames.build(planets(), star_names(store) if store is not None else ())
-        urls = Urls(f"{settings.base_url}{MOUNT}")
+        urls = Urls(f"{settings.base_url}{MOUNT}", datalink_url(settings))
         all_runs = runs()
         white = profile.white
         colours = tuple(dict.fromkeys(band for product in profile.products for band in product.bands))

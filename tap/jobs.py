@@ -23,6 +23,7 @@ from tap.uploads import file_source, load_uploads
 from vo_service.access import Viewer
 from vo_service.context import ServiceContext
 from vo_service.faults import ServiceFault
+from vo_service.links import datalink_url
 from vo_service.params import DaliParams
 from vo_service.settings import Settings
 from vo_service.store.base import StoreError
@@ -122,7 +123,7 @@ class TapWorker:
                 plan, self.ctx.store, timeout=job.cancellation.remaining(), on_cursor=interrupter.attach,
             ))
             chunks = prime(encode_result(plan, request, iter(watch),
-                                         datalink_url=f"{settings.base_url}/ssa/datalink"))
+                                         datalink_url=datalink_url(settings)))
             with sink.open(mime_type=request.output.media_type) as result:
                 for chunk in chunks:
                     result.write(chunk)

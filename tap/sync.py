@@ -28,6 +28,7 @@ from tap.throttle import gate_of
 from tap.uploads import InlineSource, load_uploads
 from vo_service.access import Viewer
 from vo_service.context import ServiceContext, get_context, get_viewer
+from vo_service.links import datalink_url
 from vo_service.params import RequestLimits, reading_params
 from vo_service.votable.writer import prime
 
@@ -71,7 +72,7 @@ def _prepare(
     uploads = load_uploads(tap_request.uploads, inline, settings.limits)
     plan = plans_of(ctx).plan(tap_request.query, ctx.catalogue, ctx.store, viewer, tap_request.maxrec, uploads)
     batches = run_batches(plan, ctx.store, timeout=settings.limits.sync_timeout_s)
-    chunks = prime(encode_result(plan, tap_request, batches, datalink_url=f"{settings.base_url}/ssa/datalink"))
+    chunks = prime(encode_result(plan, tap_request, batches, datalink_url=datalink_url(settings)))
     return _block(chunks) or b"", chunks
 
 

@@ -6,6 +6,7 @@ IVOA authority), so they are (re)created each time the store is opened.
 
 from __future__ import annotations
 
+from vo_service.links import datalink_url
 from vo_service.mission import PIXEL_SCALE_ARCSEC
 from vo_service.settings import Settings
 
@@ -38,7 +39,7 @@ def obscore_sql(settings: Settings) -> str:
     the light curves, so no proprietary product is listed to someone who may not see it.
     """
     did_prefix = f"{settings.ivo_prefix}/corot?"
-    datalink = f"{settings.base_url}/ssa/datalink?ID="
+    datalink = f"{datalink_url(settings)}?ID="
     aperture_deg = APERTURE_PIXELS * PIXEL_SCALE_ARCSEC / 3600.0
     radius = aperture_deg / 2
     return f"""
