@@ -55,7 +55,7 @@ class ConeService:
         if store is not None:
             profile = with_sample_test_queries(profile, endpoints, store)
         did = DidTemplate.from_template(profile.product_did.template, settings.ivo_prefix)
-        descriptor = datalink_descriptor(datalink_url(settings), profile.product_did.name)
+        descriptor = datalink_descriptor(datalink_url(settings), profile.product_did.name).element()
         models = tuple(capabilities(
             f"{settings.base_url}{MOUNT}",
             [ConeCapability(spec, endpoint_url(settings, spec.paths[0]), profile.service.max_sr,

@@ -207,7 +207,7 @@ def links_document(service: SSAService, store: Store, viewer: Viewer, identifier
             continue
         soda_id = f"soda-{len(descriptors) + 1}"
         descriptors.append(soda_descriptor(service.urls.soda, cutout_ranges(service, row),
-                                           id_value=service.did(str(row["product_id"])), xml_id=soda_id))
+                                           id_value=service.did(str(row["product_id"])), xml_id=soda_id).element())
         others = [r for r in relatives.get(int(row["corot_id"]), []) if r["product_id"] != row["product_id"]]
         n1 = n1_dataset_id(row)
         _product_links(links, service, identifier, row, soda_id, others, n1 if n1 in n1_visible else None)

@@ -1,26 +1,28 @@
 """DataLink service descriptors (DataLink 1.1 §4) for the {links} endpoint and SODA {sync}.
 
-Descriptors are ``RESOURCE type="meta" utype="adhoc:service"`` elements.  In a discovery
-response (SSA, SCS) their ID input refers to the FIELD holding publisher DIDs; in a links
-response each light curve gets its own SODA descriptor with the ID fixed and the TIME, BAND
-and COLOUR ranges of that light curve in VALUES (SODA 1.0 §4.3, "SODA Service Descriptor
-from DataLink").
+Descriptors are ``RESOURCE type="meta" utype="adhoc:service"`` models
+(:mod:`vo_service.votable.descriptors`).  In a discovery response (SSA, SCS) their ID input
+refers to the FIELD holding publisher DIDs; in a links response each light curve gets its
+own SODA descriptor with the ID fixed and the TIME, BAND and COLOUR ranges of that light
+curve in VALUES (SODA 1.0 §4.3, "SODA Service Descriptor from DataLink").
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
-from urllib.parse import quote
 
-from lxml import etree
+from vo_service.votable.descriptors import (
+    DATALINK_MEDIA_TYPE,
+    DATALINK_STANDARD_ID,
+    SODA_STANDARD_ID,
+    Group,
+    Param,
+    ServiceDescriptor,
+    interval_param,
+    links_descriptor,
+    options_param,
+)
 
-from vo_service.votable.fields import qname
-
-DATALINK_STANDARD_ID = "ivo://ivoa.net/std/DataLink#links-1.1"
-DATALINK_MEDIA_TYPE = "application/x-votable+xml;content=datalink"
-SODA_STANDARD_ID = "ivo://ivoa.net/std/SODA#sync-1.0"
 #: Output formats of the SODA service (RESPONSEFORMAT values, DALI 1.1 §3.2.4).
 SODA_FORMATS: tuple[tuple[str, str], ...] = (
     ("FITS binary table", "application/fits"),
@@ -29,33 +31,14 @@ SODA_FORMATS: tuple[tuple[str, str], ...] = (
 )
 
 
-def _param(parent: Any, name: str, value: str, *, datatype: str = "char", arraysize: str | None = "*",
-           **extra: str) -> Any:
-    attrib = {"name": name, "datatype": datatype}
-    if arraysize:
-        attrib["arraysize"] = arraysize
-    attrib.update(extra)
-    attrib["value"] = value
-    return etree.SubElement(parent, qname("PARAM"), attrib)
-
-
-def _describe(element: Any, text: str) -> None:
-    etree.SubElement(element, qname("DESCRIPTION")).text = text
-
-
-def datalink_descriptor(access_url: str, id_field: str, *, example_id: str | None = None) -> Any:
+def datalink_descriptor(access_url: str, id_field: str, *, example_id: str | None = None) -> ServiceDescriptor:
     """The {links} service, its ID taken from the FIELD with XML ID ``id_field``."""
-    resource = etree.Element(qname("RESOURCE"), {"type": "meta", "utype": "adhoc:service", "name": "datalink"})
-    _describe(resource, "DataLink: files of the light curve (FITS, VOTable, CSV), its preview plot, "
-                        "the same target's other light curves and a SODA cutout service.")
-    _param(resource, "standardID", DATALINK_STANDARD_ID)
-    _param(resource, "accessURL", access_url, ucd="meta.ref.url")
-    _param(resource, "contentType", DATALINK_MEDIA_TYPE)
-    if example_id:
-        _param(resource, "exampleURL", f"{access_url}?ID={quote(example_id, safe='')}")
-    group = etree.SubElement(resource, qname("GROUP"), {"name": "inputParams"})
-    _param(group, "ID", "", ucd="meta.id;meta.main", ref=id_field)
-    return resource
+    return links_descriptor(
+        access_url, id_field,
+        "DataLink: files of the light curve (FITS, VOTable, CSV), its preview plot, "
+        "the same target's other light curves and a SODA cutout service.",
+        example_id=example_id,
+    )
 
 
 @dataclass(frozen=True)
@@ -69,20 +52,6 @@ class CutoutRanges:
     colours: tuple[str, ...]
 
 
-def _interval(group: Any, name: str, unit: str, ucd: str, description: str, low: float, high: float) -> None:
-    param = _param(group, name, "", datatype="double", arraysize="2", unit=unit, ucd=ucd, xtype="interval")
-    _describe(param, description)
-    values = etree.SubElement(param, qname("VALUES"))
-    etree.SubElement(values, qname("MIN"), {"value": repr(float(low))})
-    etree.SubElement(values, qname("MAX"), {"value": repr(float(high))})
-
-
-def _options(param: Any, options: Sequence[tuple[str, str]]) -> None:
-    values = etree.SubElement(param, qname("VALUES"))
-    for name, value in options:
-        etree.SubElement(values, qname("OPTION"), {"name": name, "value": value})
-
-
 def soda_descriptor(
     access_url: str,
     ranges: CutoutRanges,
@@ -90,34 +59,34 @@ def soda_descriptor(
     id_value: str = "",
     id_ref: str | None = None,
     xml_id: str | None = None,
-) -> Any:
+) -> ServiceDescriptor:
     """The SODA {sync} service: ID fixed (``id_value``) or from a FIELD (``id_ref``), with the
     standard TIME and BAND parameters (SODA 1.0 §3.3, three-factor semantics §3.5) and the
     service-defined COLOUR and RESPONSEFORMAT."""
-    attrib = {"type": "meta", "utype": "adhoc:service", "name": f"cutout-{xml_id}" if xml_id else "soda-cutout"}
-    if xml_id:
-        attrib["ID"] = xml_id
-    resource = etree.Element(qname("RESOURCE"), attrib)
-    _describe(resource, "SODA cutout of a CoRoT light curve: a time interval (TIME, MJD UTC) and photometric "
-                        "bands (BAND in metres, or COLOUR by name) of the N2 product.")
-    _param(resource, "standardID", SODA_STANDARD_ID)
-    _param(resource, "accessURL", access_url, ucd="meta.ref.url")
-    group = etree.SubElement(resource, qname("GROUP"), {"name": "inputParams"})
-    extra = {"ref": id_ref} if id_ref else {}
-    identifier = _param(group, "ID", id_value, ucd="meta.ref.url;meta.curation", **extra)
-    _describe(identifier, "Publisher DID of the light curve")
-    _interval(group, "TIME", "d", "time.interval;obs.exposure",
-              "Time interval to extract, MJD (UTC); -Inf and +Inf for open ends", ranges.time_min, ranges.time_max)
-    _interval(group, "BAND", "m", "em.wl;stat.interval",
-              "Wavelength interval to extract, metres: selects the colour channels it overlaps",
-              ranges.band_min, ranges.band_max)
-    colour = _param(group, "COLOUR", "", ucd="meta.code;instr.filter")
-    _describe(colour, "Photometric band(s) by name (white is the sum of the colours of chromatic products)")
-    _options(colour, [(name, name) for name in ranges.colours])
-    response = _param(group, "RESPONSEFORMAT", "", ucd="meta.code.mime")
-    _describe(response, "Format of the cut light curve (default application/fits)")
-    _options(response, SODA_FORMATS)
-    return resource
+    inputs = [
+        Param(name="ID", value=id_value, ucd="meta.ref.url;meta.curation", ref=id_ref,
+              description="Publisher DID of the light curve"),
+        interval_param("TIME", "d", "time.interval;obs.exposure",
+                       "Time interval to extract, MJD (UTC); -Inf and +Inf for open ends",
+                       ranges.time_min, ranges.time_max),
+        interval_param("BAND", "m", "em.wl;stat.interval",
+                       "Wavelength interval to extract, metres: selects the colour channels it overlaps",
+                       ranges.band_min, ranges.band_max),
+        options_param("COLOUR", "meta.code;instr.filter",
+                      "Photometric band(s) by name (white is the sum of the colours of chromatic products)",
+                      [(name, name) for name in ranges.colours]),
+        options_param("RESPONSEFORMAT", "meta.code.mime", "Format of the cut light curve (default application/fits)",
+                      list(SODA_FORMATS)),
+    ]
+    return ServiceDescriptor(
+        id=xml_id,
+        name=f"cutout-{xml_id}" if xml_id else "soda-cutout",
+        description="SODA cutout of a CoRoT light curve: a time interval (TIME, MJD UTC) and photometric "
+                    "bands (BAND in metres, or COLOUR by name) of the N2 product.",
+        param=[Param(name="standardID", value=SODA_STANDARD_ID),
+               Param(name="accessURL", value=access_url, ucd="meta.ref.url")],
+        group=[Group(name="inputParams", param=inputs)],
+    )
 
 
 __all__ = [

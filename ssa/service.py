@@ -73,8 +73,8 @@ class SSAService:
         mission = CutoutRanges(to_mjd(min(r.start for r in all_runs)), to_mjd(max(r.end for r in all_runs)),
                                white.min, white.max, colours)
         resources = (
-            datalink_descriptor(urls.datalink, "publisher_did"),
-            soda_descriptor(urls.soda, mission, id_ref="publisher_did"),
+            datalink_descriptor(urls.datalink, "publisher_did").element(),
+            soda_descriptor(urls.soda, mission, id_ref="publisher_did").element(),
         )
         metas = tuple(spec.meta() for spec in profile.fields)
         return cls(settings, profile, names, urls, metas, profile.stored_columns(), resources,

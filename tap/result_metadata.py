@@ -15,15 +15,13 @@ from collections.abc import Mapping, Sequence
 from dataclasses import replace
 from typing import Any
 
-from lxml import etree
-
 from tap.adql import OutputColumn
 from vo_service.metadata import Catalogue
+from vo_service.votable.descriptors import DATALINK_STANDARD_ID, links_descriptor
 from vo_service.votable.envelope import Info
 from vo_service.votable.fields import GEOMETRY_ARRAYSIZE, CooSys, TimeSys, field_ids, resolve_field
 
 TAP_STANDARD_ID = "ivo://ivoa.net/std/TAP"
-DATALINK_STANDARD_ID = "ivo://ivoa.net/std/DataLink#links-1.1"
 
 COOSYS = CooSys(id="coosys", system="ICRS", epoch="J2000")
 MJD_TT = TimeSys(timescale="TT", refposition="TOPOCENTER", timeorigin="MJD-origin", id="time_mjd_tt")
@@ -144,19 +142,12 @@ def datalink_descriptors(
     for column, field_id in zip(columns, ids, strict=True):
         if field_id is None or not _is_publisher_did(column):
             continue
-        resource = etree.Element("RESOURCE", {"type": "meta", "utype": "adhoc:service",
-                                              "ID": f"datalink_{field_id}", "name": f"datalink_{field_id}"})
-        etree.SubElement(resource, "DESCRIPTION").text = (
+        descriptors.append(links_descriptor(
+            datalink_url, field_id,
             f"DataLink service for the products identified in column {column.name}: files, previews and "
-            "time cut-outs of each light curve."
-        )
-        for name, value in (("standardID", DATALINK_STANDARD_ID), ("accessURL", datalink_url)):
-            etree.SubElement(resource, "PARAM", {"name": name, "datatype": "char", "arraysize": "*",
-                                                 "value": value})
-        group = etree.SubElement(resource, "GROUP", {"name": "inputParams"})
-        etree.SubElement(group, "PARAM", {"name": "ID", "datatype": "char", "arraysize": "*", "value": "",
-                                          "ref": field_id, "ucd": "meta.id;meta.main"})
-        descriptors.append(resource)
+            "time cut-outs of each light curve.",
+            name=f"datalink_{field_id}", xml_id=f"datalink_{field_id}",
+        ).element())
     return descriptors
 
 
