@@ -3,8 +3,11 @@
 1. Inputs are inspected (checked and described: footprint tiles, statistics); unchanged
    files (same size and mtime, or same SHA-256) keep their previous description.
 2. The deepest tiles touched by new, changed or removed inputs are resampled from every
-   image covering them (bilinear, the image's median sky subtracted, mean of overlaps)
-   and written as FITS and PNG.
+   image covering them (bilinear, the image's sky subtracted, mean of overlaps)
+   and written as FITS and PNG.  Each image's sky background (the mode of its clipped
+   pixel distribution) is subtracted first, as Hipsgen's ``skyval`` does, so CCDs whose
+   backgrounds differ thirtyfold read as one sky; the display cut is chosen from the
+   pooled sky-subtracted pixels of all images.
 3. Their ancestors, down to ``hips_order_min``, are rebuilt from their children with the
    mean of each 2×2 block (HiPS 1.0 §4.2.1 best practice for intensities).
 4. ``NorderK/Allsky`` (K ≤ 3), ``Moc.fits`` (the deepest tiles, MOC 2.0), ``properties``
@@ -53,7 +56,7 @@ from hips.parallel import make_executor, run_tasks
 from hips.properties import hips_date, initial_view, read_properties, write_properties
 from hips.report import BuildReport
 from hips.resample import sample_bilinear, tile_image_coords
-from hips.sources import BadImage, ImageInput, ImageStats, discover, inspect_safely, open_image
+from hips.sources import LEVELLED_PERCENTILES, BadImage, ImageInput, ImageStats, discover, inspect_safely, open_image
 from vo_service.spatial import healpix_centres
 
 TILES_PER_TASK = 16
@@ -77,7 +80,7 @@ class ImageSurveySpec:
     def params(self) -> dict[str, object]:
         return {"order": self.order, "order_min": self.lowest, "tile_width": self.tile_width,
                 "formats": list(self.formats), "sampling": "bilinear", "overlay": "mean", "hierarchy": "mean",
-                "skyval": "median"}
+                "skyval": "clipped-mode"}
 
 
 # -- worker side (module-level functions: picklable for the process pool) ----------------------
@@ -86,7 +89,7 @@ class ImageRef:
     path: str
     hdu: int
     has_blanks: bool
-    #: sky level subtracted before combining (the image median: hips_skyval = hips_estimation)
+    #: sky level subtracted before combining (the image's clipped mode, :func:`sky_background`)
     sky: float = 0.0
 
 
@@ -207,14 +210,31 @@ def refresh_png_tiles(task: ParentTask) -> list[TileOutcome]:
 
 
 # -- coordinator side ------------------------------------------------------------------------
+def pooled_percentiles(stats: Sequence[ImageStats], percents: Sequence[float]) -> list[float]:
+    """Percentiles of the levelled (sky-subtracted) pixels of all images together, each
+    image weighing its pixel count: the mixture of their distributions, each known at
+    :data:`LEVELLED_PERCENTILES`."""
+    known = [s for s in stats if len(s.levelled) == len(LEVELLED_PERCENTILES) and s.pixels > 0]
+    if not known:
+        return [0.0 for _ in percents]
+    probabilities = np.asarray(LEVELLED_PERCENTILES) / 100.0
+    curves = [np.maximum.accumulate(np.asarray(s.levelled, dtype=np.float64)) for s in known]
+    weights = np.asarray([s.pixels for s in known], dtype=np.float64)
+    grid = np.unique(np.concatenate(curves))
+    mixture = sum(w * np.interp(grid, c + np.arange(len(c)) * 1e-9, probabilities, left=0.0, right=1.0)
+                  for w, c in zip(weights, curves, strict=True)) / weights.sum()
+    mixture = np.maximum.accumulate(np.asarray(mixture, dtype=np.float64))
+    return [float(np.interp(p / 100.0, mixture + np.arange(len(mixture)) * 1e-12, grid)) for p in percents]
+
+
 def display_stretch(stats: Sequence[ImageStats]) -> Stretch:
-    """Cut levels of the sky-subtracted mosaic: one typical background noise below zero up
-    to the typical 99.9th percentile, softened at three times the background noise."""
+    """Cut levels chosen from the levelled mosaic (all images sky-subtracted, pooled): from
+    one sky noise below the sky (the 16th percentile) to the 99.9th percentile, softened at
+    three sky noises, so every CCD's sky maps to the same dark grey and stars to white."""
     if not stats:
         return Stretch(0.0, 1.0, 0.1)
-    sigma = float(np.median([max(s.sigma, 1e-6) for s in stats]))
-    high = float(np.median([s.p999 - s.median for s in stats]))
-    low = -sigma
+    low, middle, high = pooled_percentiles(stats, (16.0, 50.0, 99.9))
+    sigma = max(middle - low, 1e-6)
     high = max(high, low + 20.0 * sigma)
     return Stretch(round(low, 4), round(high, 4), round(3.0 * sigma, 4))
 
@@ -343,7 +363,7 @@ def build_image_survey(root: Path, input_dirs: Sequence[Path], spec: ImageSurvey
             for npix in source.tiles:
                 if npix in changed:
                     covering.setdefault(npix, []).append(
-                        ImageRef(source.path, source.hdu, source.has_blanks, source.stats.median))
+                        ImageRef(source.path, source.hdu, source.has_blanks, source.stats.sky))
         deep = sorted(changed)
         size = _task_size(len(deep), workers)
         tasks = [DeepTask(str(root), spec.order, spec.tile_width, spec.formats, stretch.as_tuple(),

@@ -25,9 +25,7 @@ from pathlib import Path
 import numpy as np
 import numpy.typing as npt
 from astropy import units
-from astropy.coordinates import Latitude, Longitude
 from astropy.io import fits
-from cdshealpix.nested import lonlat_to_healpix
 from lxml import etree
 from matplotlib import image as mpimg
 from mocpy import MOC
@@ -241,9 +239,8 @@ def expected_completeness(positions: Iterable[tuple[int, npt.NDArray[np.float64]
     if not placed:
         return {}
     shown = np.concatenate([np.full(len(ra), k) for k, ra, _ in placed])
-    lon = Longitude(np.concatenate([ra for _, ra, _ in placed]) * units.deg)
-    lat = Latitude(np.concatenate([dec for _, _, dec in placed]) * units.deg)
-    deep = np.asarray(lonlat_to_healpix(lon, lat, order), dtype=np.int64)
+    deep = healpix_index(np.concatenate([ra for _, ra, _ in placed]), np.concatenate([dec for _, _, dec in placed]),
+                         order)
     expected: dict[tuple[int, int], tuple[int, int]] = {}
     for k in range(order_min, order + 1):
         cells = deep >> (2 * (order - k))

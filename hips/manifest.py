@@ -18,7 +18,7 @@ from hips.imagetiles import atomic_write
 from hips.sources import ImageInput
 
 MANIFEST_NAME = ".manifest.json"
-MANIFEST_VERSION = 1
+MANIFEST_VERSION = 2
 
 
 @dataclass

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import io
+import math
 import os
 import warnings
 from collections.abc import Iterable
@@ -40,15 +41,26 @@ class BadImage(Exception):
     """An input file that cannot be used (the message says why)."""
 
 
+#: Probabilities (percent) at which the sky-subtracted pixel values of each image are kept:
+#: enough to pool the images into one distribution and choose the display cut from it.
+LEVELLED_PERCENTILES = (0.1, 1.0, 5.0, 16.0, 30.0, 50.0, 70.0, 84.0, 95.0, 99.0, 99.5, 99.9, 99.97, 99.99)
+
+
 @dataclass(frozen=True)
 class ImageStats:
-    """Robust statistics of an image, for the display cut and the data range."""
+    """Robust statistics of an image: its sky background (``sky``, the level the build
+    subtracts, as Hipsgen's ``skyval``), the sky noise, and the distribution of its
+    sky-subtracted pixels (``levelled``, at :data:`LEVELLED_PERCENTILES`) for the cut."""
 
     median: float
     sigma: float
     p999: float
     minimum: float
     maximum: float
+    sky: float = 0.0
+    noise: float = 0.0
+    pixels: int = 0
+    levelled: tuple[float, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -73,7 +85,9 @@ class ImageInput:
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> ImageInput:
         values = dict(data)
-        values["stats"] = ImageStats(**values["stats"])
+        stats = dict(values["stats"])
+        stats["levelled"] = tuple(float(v) for v in stats.get("levelled", ()))
+        values["stats"] = ImageStats(**stats)
         values["tiles"] = tuple(int(t) for t in values["tiles"])
         return cls(**values)
 
@@ -126,6 +140,59 @@ def _check_length(hdul: fits.HDUList, index: int, size: int) -> None:
         raise BadImage(f"truncated: {size} bytes, the data of HDU {index} needs {info['datLoc'] + info['datSpan']}")
 
 
+def _histogram_peak(values: npt.NDArray[np.float64], low: float, high: float, width: float) -> float:
+    """Position of the highest bin of a lightly smoothed histogram of ``values`` in
+    [low, high], refined by a parabola through it and its neighbours."""
+    edges = np.arange(low, high + width, width)
+    if len(edges) < 4:
+        return float(np.median(values))
+    counts, _ = np.histogram(values, bins=edges)
+    smooth = np.convolve(counts.astype(np.float64), np.array([1.0, 2.0, 3.0, 2.0, 1.0]) / 9.0, mode="same")
+    i = int(np.clip(np.argmax(smooth), 1, len(smooth) - 2))
+    left, centre, right = smooth[i - 1], smooth[i], smooth[i + 1]
+    curvature = left - 2.0 * centre + right
+    offset = 0.5 * (left - right) / curvature if curvature < 0 else 0.0
+    return float(edges[i] + (0.5 + float(np.clip(offset, -1.0, 1.0))) * width)
+
+
+def sky_background(sample: npt.NDArray[np.float32]) -> tuple[float, float]:
+    """(sky level, sky noise) of an image from its pixels, as Hipsgen's ``skyval`` reads
+    the sky from the pixel histogram: the sky is the peak of the histogram (stars only add
+    flux, so it lies below the median, which they raise in crowded fields); the noise is
+    the spread of the histogram's lower side, which stars barely touch."""
+    values = np.asarray(sample, dtype=np.float64)
+    values = values[np.isfinite(values)]
+    low, middle = (float(v) for v in np.percentile(values, [0.5, 50.0]))
+    if not middle - low > 0:
+        return middle, 0.0
+    peak = _histogram_peak(values, low, middle, (middle - low) / 100.0)
+    below = float(np.mean(values < peak))
+    noise = peak - float(np.percentile(values, 100.0 * below * 0.31731))  # 1σ below the mode
+    if not noise > 0:
+        noise = float(1.4826 * np.median(np.abs(values - middle))) or (middle - low)
+    peak = _histogram_peak(values, peak - 4.0 * noise, peak + 2.0 * noise, noise / 5.0)
+    return _gaussian_core(values, peak, noise)
+
+
+def _gaussian_core(values: npt.NDArray[np.float64], peak: float, noise: float) -> tuple[float, float]:
+    """(centre, width) of the Gaussian that fits the histogram from 2.5σ below its peak to
+    0.5σ above (a parabola in log counts, weighted by the counts): the sky noise without the
+    stars, which only widen the upper side.  (peak, noise) where no fit is possible."""
+    edges = np.arange(peak - 2.5 * noise, peak + 0.5 * noise + noise / 8.0, noise / 4.0)
+    counts, _ = np.histogram(values, bins=edges)
+    centres = 0.5 * (edges[:-1] + edges[1:]) - peak
+    used = counts > 0
+    if used.sum() < 5:
+        return peak, noise
+    a, b, _ = np.polyfit(centres[used], np.log(counts[used]), 2, w=np.sqrt(counts[used]))
+    if not a < 0:
+        return peak, noise
+    centre, width = -b / (2.0 * a), math.sqrt(-1.0 / (2.0 * a))
+    if not (abs(centre) < noise and 0.5 * noise < width < 2.0 * noise):
+        return peak, noise
+    return peak + float(centre), float(width)
+
+
 def image_stats(data: npt.NDArray[np.float32]) -> ImageStats:
     flat = np.asarray(data, dtype=np.float32).ravel()
     step = max(1, flat.size // STATS_SAMPLES)
@@ -135,9 +202,12 @@ def image_stats(data: npt.NDArray[np.float32]) -> ImageStats:
         raise BadImage("no finite pixel")
     median = float(np.median(sample))
     sigma = float(1.4826 * np.median(np.abs(sample - median)))
+    sky, noise = sky_background(sample)
+    levelled = np.percentile(sample.astype(np.float64) - sky, LEVELLED_PERCENTILES)
     finite = flat[np.isfinite(flat)]
     return ImageStats(median=median, sigma=sigma, p999=float(np.percentile(sample, 99.9)),
-                      minimum=float(finite.min()), maximum=float(finite.max()))
+                      minimum=float(finite.min()), maximum=float(finite.max()), sky=sky, noise=noise,
+                      pixels=int(finite.size), levelled=tuple(float(v) for v in levelled))
 
 
 def outline(wcs: WCS, width: int, height: int) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.float64]]:
@@ -228,6 +298,7 @@ def open_image(path: str, hdu_index: int) -> OpenImage:
 
 
 __all__ = [
+    "LEVELLED_PERCENTILES",
     "BadImage",
     "ImageInput",
     "ImageStats",
@@ -240,4 +311,5 @@ __all__ = [
     "inspect_safely",
     "open_image",
     "outline",
+    "sky_background",
 ]

@@ -9,14 +9,26 @@ import numpy as np
 import pytest
 from astropy.io import fits
 
-from archive.fullimage import Stars, ccd_wcs, image_header, image_name, render_ccd, write_image
+from archive.fullimage import (
+    EXPOSURE_S,
+    READ_NOISE,
+    SKY_RATE,
+    Stars,
+    ccd_channel,
+    ccd_wcs,
+    image_header,
+    image_name,
+    render_ccd,
+    write_image,
+)
 from hips.build_image import ImageSurveySpec, build_image_survey
 from hips.check import check_survey
 from hips.geometry import child_block, order_for_pixel_scale, tile_path
-from hips.imagetiles import read_fits_tile, reduce_2x2
+from hips.imagetiles import Stretch, read_fits_tile, reduce_2x2
 from hips.manifest import Manifest
 from hips.properties import read_properties
 from hips.resample import MAX_GRID_ERROR
+from hips.sources import image_stats
 from tests.hips.nested_xyf import pix2xyf, xyf2pix
 from vo_service.mission import PIXEL_SCALE_ARCSEC, pointings
 from vo_service.spatial import healpix_centres
@@ -75,8 +87,8 @@ def test_deep_tile_pixels_are_the_sky_subtracted_image(tmp_path: Path) -> None:
     with fits.open(path) as hdul:
         image = hdul[0].data.astype(float)
         wcs = ccd_wcs(pointings()["LRa01"], "E1", BINNING)
-    sky = float(np.median(image))
     source = Manifest.load(root).inputs[str(path.resolve())]
+    sky = source.stats.sky  # its accuracy: test_sky_levels_every_ccd_alike
     checked = 0
     for npix in source.tiles:
         tile = read_fits_tile(root / tile_path(ORDER, npix, "fits"))
@@ -180,3 +192,58 @@ def test_two_workers_build_the_same_tiles(tmp_path: Path, images: Path) -> None:
     assert tiles_one == sorted(p.relative_to(two) for p in two.glob("Norder*/**/*.fits"))
     for relative in tiles_one:
         assert np.array_equal(read_fits_tile(one / relative), read_fits_tile(two / relative), equal_nan=True)
+
+
+def crowded_image(channel_ccd: str, n_stars: int, seed: int) -> tuple[np.ndarray, float, float]:
+    """A rendered CCD image, its true sky level and sky noise (the renderer's model)."""
+    rng = np.random.default_rng(seed)
+    pointing = pointings()["LRc01"]
+    wcs = ccd_wcs(pointing, channel_ccd, BINNING)
+    side = 2048 // BINNING
+    ra, dec = wcs.wcs_pix2world(rng.uniform(0, side, n_stars), rng.uniform(0, side, n_stars), 0)
+    stars = Stars(np.asarray(ra), np.asarray(dec), rng.uniform(11, 16, n_stars))
+    data, _ = render_ccd(pointing, channel_ccd, stars, binning=BINNING, rng=rng)
+    sky = SKY_RATE * EXPOSURE_S[ccd_channel(channel_ccd)] * BINNING**2
+    return data, sky, float(np.sqrt(sky + READ_NOISE**2 * BINNING**2))
+
+
+@pytest.mark.parametrize(("ccd", "n_stars", "tolerance"), [("E1", 3000, 0.2), ("E1", 1000, 0.1), ("E2", 300, 0.1),
+                                                          ("A1", 40, 0.1), ("A2", 5, 0.1)])
+def test_sky_levels_every_ccd_alike(ccd: str, n_stars: int, tolerance: float) -> None:
+    """The subtracted sky is the true background to a tenth of the noise (a fifth where
+    every pixel holds some star light), on a crowded exoplanet CCD (whose sky is 32 times
+    that of an asteroseismology CCD and whose median its stars raise by up to 6 noise) as
+    on a sparse one; the sky noise is the renderer's to 8 %."""
+    data, sky, noise = crowded_image(ccd, n_stars, seed=n_stars)
+    stats = image_stats(data)
+    assert abs(stats.sky - sky) < tolerance * noise, (stats.sky, sky, stats.median)
+    assert stats.noise == pytest.approx(noise, rel=0.08)
+    assert all(np.diff(stats.levelled) >= 0) and stats.pixels == data.size
+
+
+def test_levelled_mosaic_reads_as_one_sky(tmp_path: Path) -> None:
+    """An exoplanet CCD (sky ~40x higher, crowded) beside an asteroseismology CCD: after the
+    build their skies sit at the same level in the tiles and map to the same grey in the
+    PNG tiles; the cut comes from the levelled pixels (sky noise below zero, stars at top)."""
+    images = tmp_path / "images"
+    make_image(images, "LRa01", "E1", 1)
+    make_image(images, "LRa01", "A1", 2)
+    root = tmp_path / "fields"
+    build(root, images)
+    manifest = Manifest.load(root)
+    by_ccd = {Path(p).stem[-2:]: i for p, i in manifest.inputs.items()}
+    assert by_ccd["E1"].stats.sky > 20 * by_ccd["A1"].stats.sky
+    stretch = Stretch(*manifest.stretch)
+    levels = {}
+    for ccd, source in by_ccd.items():
+        only = set(source.tiles) - set().union(*(i.tiles for c, i in by_ccd.items() if c != ccd))
+        pixels = np.concatenate([read_fits_tile(root / tile_path(ORDER, n, "fits")).ravel() for n in sorted(only)])
+        pixels = pixels[np.isfinite(pixels)]
+        levels[ccd] = (float(np.median(pixels[np.abs(pixels) < 3 * source.stats.noise])), source.stats.noise)
+    noise = max(n for _, n in levels.values())
+    assert abs(levels["E1"][0] - levels["A1"][0]) < 0.1 * noise, levels
+    grey_e1, grey_a1 = (int(stretch.to_grey(np.array([lv], dtype=np.float32))[0]) for lv, _ in levels.values())
+    assert abs(grey_e1 - grey_a1) <= 2 and grey_e1 < 64  # the same dark sky
+    assert -3 * noise < stretch.low < 0 < stretch.softening < stretch.high
+    props = read_properties(root / "properties")
+    assert props["hips_pixel_cut"] == f"{stretch.low:.6g} {stretch.high:.6g}"
