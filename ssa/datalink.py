@@ -28,35 +28,35 @@ from ssa.descriptors import DATALINK_MEDIA_TYPE, CutoutRanges, soda_descriptor
 from ssa.dids import DidError, product_id_of
 from ssa.service import LIGHTCURVES, SSAService
 from ssa.timescales import tt_to_utc_mjd
-from ssa.votparams import ColumnSpec
 from vo_service.access import PUBLIC_GROUP, Viewer
+from vo_service.metadata import FieldMeta
 from vo_service.store.base import Equals, Query, Store
 from vo_service.votable.envelope import Info
 from vo_service.votable.writer import write_votable
 
-LINK_COLUMNS: tuple[ColumnSpec, ...] = (
-    ColumnSpec(name="ID", datatype="char", arraysize="*", ucd="meta.id;meta.main", description="Input identifier"),
-    ColumnSpec(name="access_url", datatype="char", arraysize="*", ucd="meta.ref.url",
+LINK_COLUMNS: tuple[FieldMeta, ...] = (
+    FieldMeta(name="ID", datatype="char", arraysize="*", ucd="meta.id;meta.main", description="Input identifier"),
+    FieldMeta(name="access_url", datatype="char", arraysize="*", ucd="meta.ref.url",
                description="Link to data or service"),
-    ColumnSpec(name="service_def", datatype="char", arraysize="*", ucd="meta.ref",
+    FieldMeta(name="service_def", datatype="char", arraysize="*", ucd="meta.ref",
                description="Reference to a service descriptor resource"),
-    ColumnSpec(name="error_message", datatype="char", arraysize="*", ucd="meta.code.error",
+    FieldMeta(name="error_message", datatype="char", arraysize="*", ucd="meta.code.error",
                description="Error if an access_url cannot be created"),
-    ColumnSpec(name="description", datatype="char", arraysize="*", ucd="meta.note",
+    FieldMeta(name="description", datatype="char", arraysize="*", ucd="meta.note",
                description="Human-readable text describing this link"),
-    ColumnSpec(name="semantics", datatype="char", arraysize="*", ucd="meta.code",
+    FieldMeta(name="semantics", datatype="char", arraysize="*", ucd="meta.code",
                description="Term from a controlled vocabulary describing the link"),
-    ColumnSpec(name="content_type", datatype="char", arraysize="*", ucd="meta.code.mime",
+    FieldMeta(name="content_type", datatype="char", arraysize="*", ucd="meta.code.mime",
                description="Media type of the content the link returns"),
-    ColumnSpec(name="content_length", datatype="long", unit="byte", ucd="phys.size;meta.file",
+    FieldMeta(name="content_length", datatype="long", unit="byte", ucd="phys.size;meta.file",
                description="Size of the download the link returns"),
-    ColumnSpec(name="content_qualifier", datatype="char", arraysize="*",
+    FieldMeta(name="content_qualifier", datatype="char", arraysize="*",
                description="Product type of the content the link returns"),
-    ColumnSpec(name="local_semantics", datatype="char", arraysize="*", ucd="meta.id.assoc",
+    FieldMeta(name="local_semantics", datatype="char", arraysize="*", ucd="meta.id.assoc",
                description="Identifier of the corresponding links of other datasets"),
-    ColumnSpec(name="link_auth", datatype="char", arraysize="*", ucd="meta.code",
+    FieldMeta(name="link_auth", datatype="char", arraysize="*", ucd="meta.code",
                description="Whether using the link requires authentication (false, optional, true)"),
-    ColumnSpec(name="link_authorized", datatype="boolean", ucd="meta.code",
+    FieldMeta(name="link_authorized", datatype="boolean", ucd="meta.code",
                description="Whether the caller is authorized to use the link"),
 )
 LINK_NAMES = tuple(column.name for column in LINK_COLUMNS)

@@ -17,7 +17,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from resources import RESOURCES_DIR
-from vo_service.metadata import ColumnMeta, TableMeta, VOTableDatatype
+from vo_service.metadata import ColumnMeta, FieldMeta, TableMeta
 
 PROFILE_PATH = RESOURCES_DIR / "ssa" / "ssa.toml"
 COLUMN_PREFIX = "column:"
@@ -86,19 +86,21 @@ class FormatSpec(BaseModel):
     description: str
 
 
-class ParamSpec(BaseModel):
-    """A constant of the queryData response, written as a PARAM."""
+def _text_of_any_length(data: Any) -> Any:
+    """PARAMs declared ``char`` without an arraysize hold text of any length (``arraysize="*"``)."""
+    if isinstance(data, dict) and data.get("datatype") == "char" and data.get("arraysize") is None:
+        return {**data, "arraysize": "*"}
+    return data
 
-    model_config = _FROZEN
 
-    name: str
-    datatype: VOTableDatatype
-    unit: str | None = None
-    ucd: str | None = None
-    utype: str | None = None
+class ParamSpec(FieldMeta):
+    """A constant of the queryData response, written as a PARAM: its field metadata and value."""
+
     value: str | None = None
     band_value: Literal["mid", "min", "max", "extent"] | None = None
     description: str
+
+    _text = model_validator(mode="before")(_text_of_any_length)
 
     @model_validator(mode="after")
     def _one_value(self) -> ParamSpec:
@@ -121,21 +123,17 @@ class ResponseField(ColumnMeta):
         return self.source.removeprefix(COLUMN_PREFIX) if self.source.startswith(COLUMN_PREFIX) else None
 
 
-class InputSpec(BaseModel):
-    """An input parameter of queryData, described by FORMAT=METADATA."""
+class InputSpec(FieldMeta):
+    """An input parameter of queryData, described by FORMAT=METADATA as PARAM ``INPUT:<name>``."""
 
-    model_config = _FROZEN
-
-    name: str
-    datatype: VOTableDatatype
-    unit: str | None = None
-    ucd: str | None = None
     value: str | None = None
     minimum: float | None = None
     maximum: float | None = None
     options: tuple[str, ...] = ()
     options_from: Literal["bands", "formats", "collections", "runs"] | None = None
     description: str
+
+    _text = model_validator(mode="before")(_text_of_any_length)
 
 
 class SSAProfile(BaseModel):

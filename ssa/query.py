@@ -18,7 +18,7 @@ from ssa.params import SSAPlan
 from ssa.profile import InputSpec, SSAProfile
 from ssa.rows import RowContext, response_batches
 from ssa.service import LIGHTCURVES, SSAService
-from ssa.votparams import ColumnSpec, DescribedParam
+from ssa.votparams import DescribedParam
 from vo_service.access import Viewer
 from vo_service.store.base import Query, Store
 from vo_service.votable.envelope import Info, Param
@@ -96,8 +96,7 @@ def input_params(service: SSAService) -> list[Param]:
     """INPUT:<name> PARAMs of every queryData parameter (SSA 1.1 §6.2)."""
     params: list[Param] = []
     for spec in service.profile.inputs:
-        column = ColumnSpec(f"INPUT:{spec.name}", spec.datatype, "*" if spec.datatype == "char" else None,
-                             unit=spec.unit, ucd=spec.ucd, description=spec.description)
+        column = spec.as_field(name=f"INPUT:{spec.name}")
         value: object = spec.value
         if spec.value is not None and spec.datatype in {"double", "float"}:
             value = float(spec.value)

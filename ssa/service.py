@@ -9,7 +9,7 @@ from ssa.descriptors import CutoutRanges, datalink_descriptor, soda_descriptor
 from ssa.dids import collection_did, publisher_did
 from ssa.profile import SSAProfile, load_profile
 from ssa.targets import TargetNames
-from ssa.votparams import ColumnSpec, PrebuiltParam
+from ssa.votparams import PrebuiltParam
 from vo_service.curation import load_curation
 from vo_service.links import datalink_url
 from vo_service.metadata import Catalogue, ColumnMeta
@@ -103,9 +103,7 @@ def table_params(settings: Settings, profile: SSAProfile) -> tuple[Param, ...]:
             text = (str(spec.value).replace("{ivo_prefix}", settings.ivo_prefix).replace("{title}", settings.title)
                     .replace("{creator}", load_curation().creator))
             value = float(text) if spec.datatype in {"double", "float"} else text
-        column = ColumnSpec(spec.name, spec.datatype, "*" if spec.datatype == "char" else None, unit=spec.unit,
-                            ucd=spec.ucd, utype=spec.utype, description=spec.description)
-        params.append(PrebuiltParam.of(Param(column, value)))
+        params.append(PrebuiltParam.of(Param(spec.as_field(), value)))
     return tuple(params)
 
 

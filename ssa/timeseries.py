@@ -24,28 +24,15 @@ import numpy.typing as npt
 import pyarrow as pa
 from astropy.io import fits
 
-from ssa.votparams import ColumnSpec, DescribedParam, text_param
+from ssa.votparams import DescribedParam, text_param
 from vo_service.lightcurves import LightCurveReader, TimeSeries
+from vo_service.metadata import FieldMeta
 from vo_service.votable.fields import CooSys, TimeSys, resolve_field
 from vo_service.votable.tabledata import delimited_rows
 from vo_service.votable.writer import write_votable
 
 TIME_ORIGIN_JD = 2_400_000.0
 _BAND_UCD = {"white": "em.opt", "red": "em.opt.R", "green": "em.opt.V", "blue": "em.opt.B"}
-
-
-@dataclass(frozen=True)
-class SeriesColumn:
-    """A column of the light-curve table (satisfies the writer's OutputColumn)."""
-
-    name: str
-    datatype: str
-    unit: str | None
-    ucd: str | None
-    description: str
-    arraysize: str | None = None
-    xtype: str | None = None
-    utype: str | None = None
 
 
 @dataclass(frozen=True)
@@ -67,7 +54,7 @@ class LightCurveTable:
     """One light curve, cut and band-selected, ready to serialise."""
 
     info: ProductInfo
-    columns: tuple[SeriesColumn, ...]
+    columns: tuple[FieldMeta, ...]
     table: pa.Table
     refposition: str  # BARYCENTER or HELIOCENTER
     bands: tuple[str, ...]
@@ -85,20 +72,20 @@ def error_name(band: str) -> str:
     return "flux_err" if band == "white" else f"flux_err_{band}"
 
 
-def _columns(bands: Sequence[str], flux_unit: str, reference: str) -> tuple[SeriesColumn, ...]:
+def _columns(bands: Sequence[str], flux_unit: str, reference: str) -> tuple[FieldMeta, ...]:
     where = "solar-system barycentre" if reference == "BARYCENTER" else "Sun (heliocentric)"
     columns = [
-        SeriesColumn("time", "double", "d", "time.epoch",
-                     f"Date of the point at the {where}, TT, JD - 2400000 (N2 column DATEBARTT)"),
-        SeriesColumn("status", "int", None, "meta.code.qual",
-                     "N2 status flags of the point; 0 marks a valid measurement"),
+        FieldMeta(name="time", datatype="double", unit="d", ucd="time.epoch",
+                  description=f"Date of the point at the {where}, TT, JD - 2400000 (N2 column DATEBARTT)"),
+        FieldMeta(name="status", datatype="int", ucd="meta.code.qual",
+                  description="N2 status flags of the point; 0 marks a valid measurement"),
     ]
     for band in bands:
         ucd = _BAND_UCD.get(band, "em.opt")
-        columns.append(SeriesColumn(flux_name(band), "float", flux_unit, f"phot.count;{ucd}",
-                                    f"{band.capitalize()} flux, photo-electrons per 32 s exposure"))
-        columns.append(SeriesColumn(error_name(band), "float", flux_unit, "stat.error;phot.count",
-                                    f"Error of the {band} flux; null where the file gives none"))
+        columns.append(FieldMeta(name=flux_name(band), datatype="float", unit=flux_unit, ucd=f"phot.count;{ucd}",
+                                 description=f"{band.capitalize()} flux, photo-electrons per 32 s exposure"))
+        columns.append(FieldMeta(name=error_name(band), datatype="float", unit=flux_unit, ucd="stat.error;phot.count",
+                                 description=f"Error of the {band} flux; null where the file gives none"))
     return tuple(columns)
 
 
@@ -141,16 +128,17 @@ def _params(curve: LightCurveTable) -> list[DescribedParam]:
     info = curve.info
     return [
         text_param("target_name", info.target_name, ucd="meta.id;src", description="Target name"),
-        DescribedParam(ColumnSpec("corot_id", "long", ucd="meta.id", description="CoRoT identifier of the target"),
+        DescribedParam(FieldMeta(name="corot_id", datatype="long", ucd="meta.id",
+                                 description="CoRoT identifier of the target"),
                        info.corot_id),
         text_param("run_code", info.run_code, ucd="meta.id;obs.field", description="Observing run"),
         text_param("product_type", info.product_type, ucd="meta.code.class", description="N2 product type"),
         text_param("publisher_did", info.publisher_did, ucd="meta.ref.ivoid",
                    description="IVOA publisher dataset identifier of the light curve"),
         text_param("bands", " ".join(curve.bands), ucd="instr.bandpass", description="Bands of the flux columns"),
-        DescribedParam(ColumnSpec("ra", "double", unit="deg", ucd="pos.eq.ra;meta.main",
+        DescribedParam(FieldMeta(name="ra", datatype="double", unit="deg", ucd="pos.eq.ra;meta.main",
                                    description="Right ascension (ICRS) of the target"), info.ra, ref="coosys"),
-        DescribedParam(ColumnSpec("dec", "double", unit="deg", ucd="pos.eq.dec;meta.main",
+        DescribedParam(FieldMeta(name="dec", datatype="double", unit="deg", ucd="pos.eq.dec;meta.main",
                                    description="Declination (ICRS) of the target"), info.dec, ref="coosys"),
     ]
 
@@ -218,7 +206,6 @@ __all__ = [
     "TIME_ORIGIN_JD",
     "LightCurveTable",
     "ProductInfo",
-    "SeriesColumn",
     "csv_chunks",
     "error_name",
     "fits_bytes",

@@ -1,6 +1,6 @@
 """PARAM elements with the metadata SSA and DataLink ask for: names outside the column
-namespace (``INPUT:POS``, SSA 1.1 §6.2), and VALUES with MIN, MAX or OPTIONs (DataLink 1.1
-§4.3, SODA 1.0 §4.3)."""
+namespace (``INPUT:POS``, SSA 1.1 §6.2; described by the core's FieldMeta), and VALUES with
+MIN, MAX or OPTIONs (DataLink 1.1 §4.3, SODA 1.0 §4.3)."""
 
 from __future__ import annotations
 
@@ -10,23 +10,9 @@ from typing import Any
 
 from lxml import etree
 
+from vo_service.metadata import FieldMeta
 from vo_service.votable.envelope import Param
 from vo_service.votable.fields import qname
-
-
-@dataclass(frozen=True)
-class ColumnSpec:
-    """A column or PARAM description with any name (satisfies the writer's OutputColumn);
-    :class:`~vo_service.metadata.ColumnMeta` only allows lower-case identifiers."""
-
-    name: str
-    datatype: str
-    arraysize: str | None = None
-    xtype: str | None = None
-    unit: str | None = None
-    ucd: str | None = None
-    utype: str | None = None
-    description: str = ""
 
 
 @dataclass(frozen=True)
@@ -72,8 +58,8 @@ class PrebuiltParam(Param):
 def text_param(name: str, value: str, *, description: str = "", ucd: str | None = None,
                utype: str | None = None, ref: str | None = None) -> DescribedParam:
     """A ``char`` PARAM with ``arraysize="*"``."""
-    return DescribedParam(ColumnSpec(name, "char", "*", ucd=ucd, utype=utype, description=description), value,
-                          ref=ref)
+    column = FieldMeta(name=name, datatype="char", arraysize="*", ucd=ucd, utype=utype, description=description)
+    return DescribedParam(column, value, ref=ref)
 
 
-__all__ = ["ColumnSpec", "DescribedParam", "text_param"]
+__all__ = ["DescribedParam", "PrebuiltParam", "text_param"]

@@ -12,7 +12,6 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import replace
 from typing import Any
 
 from tap.adql import OutputColumn
@@ -60,7 +59,7 @@ def _with_declared_xtype(column: OutputColumn, catalogue: Catalogue) -> OutputCo
     declared = catalogue.table(schema_table).column(name)
     if declared.xtype is None or declared.datatype != column.datatype:
         return column
-    return replace(column, xtype=declared.xtype)
+    return column.model_copy(update={"xtype": declared.xtype})
 
 
 def _primary_ucd(column: OutputColumn) -> str:

@@ -47,8 +47,13 @@ ADQL_TYPES: Mapping[str, str] = {
 _FROZEN = ConfigDict(frozen=True, extra="forbid")
 
 
-class ColumnMeta(BaseModel):
-    """One column: VOTable datatype plus the IVOA annotations (DALI 1.1, VOTable 1.4)."""
+class FieldMeta(BaseModel):
+    """What describes one VOTable FIELD or PARAM (VOTable 1.4 §4.1–4.2, DALI 1.1 §3): the one
+    shape of column metadata in the service.
+
+    Catalogue columns (:class:`ColumnMeta`), ADQL result columns, the SSA and DataLink fields
+    and PARAMs are this type or extend it.  Any name is allowed (``INPUT:POS``, ``ID``).
+    """
 
     model_config = _FROZEN
 
@@ -60,6 +65,17 @@ class ColumnMeta(BaseModel):
     ucd: str | None = None
     utype: str | None = None
     description: str = ""
+
+    def as_field(self, **changes: str | None) -> FieldMeta:
+        """This metadata alone (an extension's own attributes dropped), with ``changes`` applied."""
+        values: dict[str, object] = {name: getattr(self, name) for name in FieldMeta.model_fields}
+        values.update(changes)
+        return FieldMeta.model_validate(values)
+
+
+class ColumnMeta(FieldMeta):
+    """A column of a catalogue table: its field metadata plus the TAP_SCHEMA flags (TAP 1.1 §4.3)."""
+
     principal: bool = False
     indexed: bool = False
     std: bool = False
@@ -233,6 +249,7 @@ __all__ = [
     "ADQL_TYPES",
     "Catalogue",
     "ColumnMeta",
+    "FieldMeta",
     "ForeignKey",
     "SchemaMeta",
     "SpatialMeta",

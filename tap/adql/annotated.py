@@ -15,7 +15,7 @@ from typing import Literal
 
 from tap.adql import nodes as n
 from tap.adql.datatypes import Typed
-from vo_service.metadata import TableMeta
+from vo_service.metadata import FieldMeta, TableMeta
 
 
 @dataclass(frozen=True, slots=True)
@@ -38,22 +38,14 @@ class MergedColumn:
 ColumnSource = ColumnSlot | MergedColumn
 
 
-@dataclass(frozen=True, slots=True)
-class OutputColumn:
-    """One column of the query result, described as a VOTable FIELD needs it (DALI, VOTable 1.4).
+class OutputColumn(FieldMeta):
+    """One column of the query result: the core's field metadata (DALI, VOTable 1.4) and where
+    it comes from.
 
     ``name`` is unique (case-insensitively) among the result columns and is also the column
     name in the SQL result.
     """
 
-    name: str
-    datatype: str
-    arraysize: str | None = None
-    xtype: str | None = None
-    unit: str | None = None
-    ucd: str | None = None
-    utype: str | None = None
-    description: str = ""
     #: ``schema.table.column`` when the column is a catalogue column passed through unchanged.
     source: str | None = None
 

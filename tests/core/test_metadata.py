@@ -6,7 +6,9 @@ from pathlib import Path
 
 import pytest
 
-from vo_service.metadata import TableMeta, load_catalogue
+from ssa.profile import InputSpec, ParamSpec, ResponseField, load_profile
+from tap.adql import OutputColumn
+from vo_service.metadata import ColumnMeta, FieldMeta, TableMeta, load_catalogue
 
 
 def test_catalogue_declares_the_archive_tables() -> None:
@@ -44,3 +46,22 @@ def test_bad_declarations_are_refused(tmp_path: Path) -> None:
     )
     with pytest.raises(ValueError, match="lower-case"):
         load_catalogue(tmp_path)
+
+
+def test_field_metadata_is_one_type_that_the_others_extend() -> None:
+    for kind in (ColumnMeta, OutputColumn, ParamSpec, InputSpec, ResponseField):
+        assert issubclass(kind, FieldMeta), kind
+    # Any name for a field or PARAM; catalogue columns stay lower-case identifiers.
+    assert FieldMeta(name="INPUT:POS", datatype="char", arraysize="*").name == "INPUT:POS"
+    with pytest.raises(ValueError, match="lower-case identifier"):
+        ColumnMeta(name="INPUT:POS", datatype="char")
+    # as_field keeps the field metadata alone, with changes applied.
+    column = load_catalogue().table("corot.targets").column("ra")
+    field = column.as_field(name="RA")
+    assert type(field) is FieldMeta
+    assert (field.name, field.datatype, field.unit, field.ucd) == ("RA", "double", "deg", column.ucd)
+    assert field.description == column.description
+    # The SSA profile's char PARAMs and inputs hold text of any length.
+    profile = load_profile(load_catalogue().table("corot.lightcurves"))
+    texts = [p for p in (*profile.params, *profile.inputs) if p.datatype == "char"]
+    assert texts and all(p.arraysize == "*" for p in texts)

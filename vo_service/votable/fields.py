@@ -48,7 +48,7 @@ _VARIABLE_ARRAYSIZE = re.compile(r"^([1-9][0-9]*)?\*$")
 
 
 class OutputColumn(Protocol):
-    """What the writer needs to know about one output column (ColumnMeta satisfies it)."""
+    """What the writer needs to know about one output column (the core's FieldMeta and its extensions satisfy it)."""
 
     @property
     def name(self) -> str: ...
