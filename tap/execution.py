@@ -13,6 +13,13 @@ Shared by the synchronous endpoint and the asynchronous job worker (TAP 1.1 §2.
    DataLink service descriptor for publisher DIDs, and the OVERFLOW INFO after the table
    when MAXREC cut the result (DALI 1.1 §5.4.1).
 
+A plan remembers the rows of its last run when they are few (:class:`ResultMemo`) and
+the query is a pure function of the stored data: only plain tables without an access
+policy (whose rule compares with the current time), no uploads, no random numbers.  The
+memo is keyed by the store's data version, so any committed write makes it stale; a
+repeated query (a GROUP BY over the table, a client polling the same cone) then skips the
+database while the result still streams through the encoder like any other.
+
 Backend failures become service faults: :class:`~vo_service.store.base.QueryTimeout` a
 :class:`TimeoutFault`, any other :class:`StoreError` a :class:`UsageFault` (the query was
 valid ADQL but could not be evaluated, e.g. a type conversion of a value failed).
@@ -45,6 +52,46 @@ BATCH_ROWS = 20_000
 #: Where the service context keeps the plan cache.
 PLANS_KEY = "tap.plans"
 
+#: Results up to this size (Arrow bytes) are remembered by their plan; larger ones stream
+#: without being kept, so memory stays bounded by the plan cache's size times this.
+MEMO_BYTES = 128 * 1024
+
+#: SQL functions whose value changes from one run to the next (ADQL RAND, the IVOA
+#: ivo_normal_random UDF): a query calling them is never remembered.
+VOLATILE_SQL = ("random()", "now()", "current_timestamp", "current_date", "gen_random_uuid", "uuid()")
+
+
+class ResultMemo:
+    """The rows of a plan's last complete run, with the data version they were read at."""
+
+    def __init__(self) -> None:
+        self._entry: tuple[int, tuple[pa.RecordBatch, ...]] | None = None
+
+    def get(self, version: int) -> tuple[pa.RecordBatch, ...] | None:
+        """The remembered rows if they were read at ``version``."""
+        entry = self._entry
+        return entry[1] if entry is not None and entry[0] == version else None
+
+    def recording(self, batches: Iterator[pa.RecordBatch], version: int) -> Iterator[pa.RecordBatch]:
+        """``batches`` passed through; kept once read to the end if they stay within :data:`MEMO_BYTES`."""
+        kept: list[pa.RecordBatch] | None = []
+        size = 0
+        try:
+            for batch in batches:
+                if kept is not None:
+                    size += batch.nbytes
+                    if size > MEMO_BYTES:
+                        kept = None
+                    else:
+                        kept.append(batch)
+                yield batch
+        finally:
+            close = getattr(batches, "close", None)
+            if close is not None:
+                close()
+        if kept is not None:
+            self._entry = (version, tuple(kept))
+
 
 @dataclass(frozen=True)
 class QueryPlan:
@@ -58,6 +105,9 @@ class QueryPlan:
     #: The MAXREC the SQL was translated for (it fetches at most MAXREC + 1 rows).
     maxrec: int
     uploads: dict[str, pa.Table] = field(default_factory=dict)
+    #: The result depends on the stored data only (see the module documentation).
+    repeatable: bool = False
+    memo: ResultMemo = field(default_factory=ResultMemo, compare=False, repr=False)
 
 
 def plan_query(
@@ -72,7 +122,10 @@ def plan_query(
     if uploads:
         catalogue = catalogue.with_schema(upload_schema(uploads))
 
+    read: list[TableMeta] = []
+
     def relation(table: TableMeta) -> str:
+        read.append(table)
         if is_upload(table):
             return relation_name(table)
         return store.relation_sql(table, viewer)
@@ -80,7 +133,15 @@ def plan_query(
     annotated = annotate(parse(query), catalogue)
     sql, params = translate_duckdb(annotated, relation, limit=maxrec + 1)
     columns = tuple(declared_xtypes(annotated.columns, catalogue))
-    return QueryPlan(annotated, sql, params, columns, maxrec, {u.name: u.data for u in uploads})
+    repeatable = not uploads and _repeatable(sql, read)
+    return QueryPlan(annotated, sql, params, columns, maxrec, {u.name: u.data for u in uploads}, repeatable)
+
+
+def _repeatable(sql: str, tables: Sequence[TableMeta]) -> bool:
+    """Whether the SQL gives the same rows until the stored data change."""
+    lowered = sql.lower()
+    return (all(table.type == "table" and not table.access_controlled and not is_upload(table) for table in tables)
+            and not any(name in lowered for name in VOLATILE_SQL))
 
 
 class PlanCache:
@@ -149,10 +210,17 @@ def run_batches(
     """The rows of a plan, as Arrow batches; nothing runs until the first one is asked for."""
     if plan.maxrec == 0:  # metadata only (DALI 1.1 §3.3.2): the query need not run
         return iter(())
+    version = store.data_version
+    if plan.repeatable:
+        remembered = plan.memo.get(version)
+        if remembered is not None:
+            return iter(remembered)
     batches = store.stream_sql(
         plan.sql, plan.params, batch_size=BATCH_ROWS, timeout=timeout, uploads=plan.uploads or None,
         on_cursor=on_cursor,
     )
+    if plan.repeatable:
+        batches = plan.memo.recording(batches, version)
     return _translated_errors(batches)
 
 
@@ -182,9 +250,11 @@ def encode_result(
 
 __all__ = [
     "BATCH_ROWS",
+    "MEMO_BYTES",
     "PLANS_KEY",
     "PlanCache",
     "QueryPlan",
+    "ResultMemo",
     "encode_result",
     "plan_query",
     "plans_of",
