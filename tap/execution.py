@@ -45,6 +45,7 @@ from vo_service.faults import ServiceFault, TimeoutFault, UsageFault
 from vo_service.metadata import Catalogue, TableMeta
 from vo_service.store.base import QueryTimeout, StoreError
 from vo_service.store.duckdb_store import DuckDBStore
+from vo_service.votable.writer import EnvelopeOptions, VOTableTemplate, prepare_votable
 
 #: Rows per Arrow batch fetched from the store.
 BATCH_ROWS = 20_000
@@ -55,6 +56,9 @@ PLANS_KEY = "tap.plans"
 #: Results up to this size (Arrow bytes) are remembered by their plan; larger ones stream
 #: without being kept, so memory stays bounded by the plan cache's size times this.
 MEMO_BYTES = 128 * 1024
+
+#: VOTable envelopes kept per plan (a client rarely asks one query in more ways).
+TEMPLATES_PER_PLAN = 8
 
 #: SQL functions whose value changes from one run to the next (ADQL RAND, the IVOA
 #: ivo_normal_random UDF): a query calling them is never remembered.
@@ -108,6 +112,8 @@ class QueryPlan:
     #: The result depends on the stored data only (see the module documentation).
     repeatable: bool = False
     memo: ResultMemo = field(default_factory=ResultMemo, compare=False, repr=False)
+    #: VOTable envelopes prepared for this plan, by output format and echoed parameters.
+    templates: dict[tuple[Any, ...], VOTableTemplate] = field(default_factory=dict, compare=False, repr=False)
 
 
 def plan_query(
@@ -231,21 +237,46 @@ def encode_result(
     *,
     datalink_url: str,
 ) -> Iterator[bytes]:
-    """The result document in the requested format (TAP 1.1 §4, DALI 1.1 §5.4)."""
-    columns = list(plan.columns)
+    """The result document in the requested format (TAP 1.1 §4, DALI 1.1 §5.4).
+
+    A VOTable's envelope (FIELDs, COOSYS/TIMESYS, echo INFOs, DataLink descriptor) depends
+    on the plan and the request's parameters only, so the plan keeps it prepared for the
+    next request asking the same way.
+    """
+    if request.output.name == "votable":
+        return _votable_template(plan, request, datalink_url).stream(batches, max_records=request.maxrec)
+    return request.output.encode(_columns(plan), batches, max_records=request.maxrec,
+                                 **_envelope_options(plan, request, datalink_url))
+
+
+def _columns(plan: QueryPlan) -> list[OutputColumn]:
+    return list(plan.columns)
+
+
+def _envelope_options(plan: QueryPlan, request: QueryRequest, datalink_url: str) -> EnvelopeOptions:
+    columns = _columns(plan)
     coosys, timesys, refs = systems_and_refs(columns)
-    infos = echo_infos(query=request.query, lang=request.lang, maxrec=request.maxrec, runid=request.runid)
-    return request.output.encode(
-        columns,
-        batches,
-        max_records=request.maxrec,
-        resource_infos=infos,
+    return EnvelopeOptions(
+        resource_infos=echo_infos(query=request.query, lang=request.lang, maxrec=request.maxrec, runid=request.runid),
         coosys=coosys,
         timesys=timesys,
         refs=refs,
         extra_resources=datalink_descriptors(columns, datalink_url, coosys, timesys),
         table_name="result",
     )
+
+
+def _votable_template(plan: QueryPlan, request: QueryRequest, datalink_url: str) -> VOTableTemplate:
+    output = request.output
+    key = (output, request.query, request.lang, request.maxrec, request.runid, datalink_url)
+    template = plan.templates.get(key)
+    if template is None:
+        template = prepare_votable(_columns(plan), encoding=output.votable_encoding,
+                                   version=output.votable_version, **_envelope_options(plan, request, datalink_url))
+        if len(plan.templates) >= TEMPLATES_PER_PLAN:
+            plan.templates.clear()
+        plan.templates[key] = template
+    return template
 
 
 __all__ = [

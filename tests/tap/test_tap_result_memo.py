@@ -13,11 +13,12 @@ from typing import Any, cast
 
 import pyarrow as pa
 import pytest
+from starlette.testclient import TestClient
 
 from tap import execution
 from tap.execution import PlanCache, QueryPlan, plan_query, run_batches
 from tap.uploads import read_votable
-from tests.tap.helpers import votable_bytes
+from tests.tap.helpers import infos, sync, table_of, votable, votable_bytes
 from vo_service.access import Viewer
 from vo_service.metadata import load_catalogue
 from vo_service.settings import Limits
@@ -108,3 +109,20 @@ def test_large_or_partly_read_results_are_not_kept(store: DuckDBStore, monkeypat
     monkeypatch.setattr(execution, "MEMO_BYTES", 1024 * 1024)
     assert _codes(plan, store) == ["LRa01", "SRc01"]
     assert plan.memo.get(store.data_version) is not None
+
+
+def test_a_repeated_query_gets_the_same_document_with_its_own_parameters(client: TestClient) -> None:
+    query = "SELECT TOP 5 run_code, COUNT(*) AS n FROM corot.targets GROUP BY run_code ORDER BY run_code"
+    first = sync(client, query, RUNID="first")
+    assert first.status_code == 200
+    assert sync(client, query, RUNID="first").content == first.content
+    again = votable(sync(client, query, RUNID="second").content)
+    assert dict(infos(again))["RUNID"] == "second"
+    assert [str(code) for code in again.get_first_table().array["run_code"]] == \
+        [str(code) for code in table_of(first)["run_code"]]
+    csv = sync(client, query, RESPONSEFORMAT="csv")
+    assert csv.headers["content-type"].startswith("text/csv")
+    assert csv.text.splitlines()[0] == "run_code,n" and len(csv.text.splitlines()) == 6
+    tabledata = sync(client, query, RESPONSEFORMAT="votable/td")
+    assert b"<TABLEDATA>" in tabledata.content
+    assert len(votable(tabledata.content).get_first_table().array) == 5

@@ -13,6 +13,7 @@ import numpy as np
 import numpy.typing as npt
 from astropy import units as u
 from astropy.coordinates import Latitude, Longitude
+from cdshealpix import cdshealpix as healpix_native
 from cdshealpix import nested
 
 #: HEALPix order of the ``_hpx`` index column (cells of about 12.9 arcsec).
@@ -63,11 +64,11 @@ def _merge(ranges: list[tuple[int, int]]) -> list[tuple[int, int]]:
 
 
 def _cells_to_ranges(ipix: npt.NDArray[np.uint64], depth: npt.NDArray[np.uint8]) -> list[tuple[int, int]]:
-    ranges = []
-    for cell, d in zip(ipix.tolist(), depth.tolist(), strict=True):
-        shift = 2 * (INDEX_ORDER - int(d))
-        ranges.append((int(cell) << shift, ((int(cell) + 1) << shift) - 1))
-    return _merge(ranges)
+    shift = (2 * (INDEX_ORDER - depth.astype(np.int64))).astype(np.uint64)
+    cells = ipix.astype(np.uint64)
+    lows = (cells << shift).tolist()
+    highs = (((cells + np.uint64(1)) << shift) - np.uint64(1)).tolist()
+    return _merge(list(zip(lows, highs, strict=True)))
 
 
 def _coarsen(ranges: list[tuple[int, int]], limit: int = MAX_RANGES) -> list[tuple[int, int]]:
@@ -84,12 +85,15 @@ def cone_ranges(ra: float, dec: float, radius: float) -> list[tuple[int, int]]:
     if radius >= 180.0:
         return [(0, 12 * 4**INDEX_ORDER - 1)]
     depth = min(INDEX_ORDER, max(0, math.floor(math.log2(60.0 / max(radius, 1e-9)))))
-    ipix, dep, _ = nested.cone_search(
-        Longitude(ra % 360.0, unit=u.deg),
-        Latitude(max(-90.0, min(90.0, dec)), unit=u.deg),
-        radius * u.deg,
-        depth=depth,
-        flat=False,
+    # cdshealpix's own cone search (nested.cone_search, depth_delta 2, not flat) without its
+    # astropy Longitude/Latitude/Quantity wrapping, which costs more than the search itself.
+    ipix, dep, _ = healpix_native.cone_search(
+        np.uint8(depth),
+        np.uint8(2),
+        np.float64(math.radians(ra % 360.0)),
+        np.float64(math.radians(max(-90.0, min(90.0, dec)))),
+        np.float64(math.radians(radius)),
+        False,  # flat: cells of several depths
     )
     return _coarsen(_cells_to_ranges(np.asarray(ipix), np.asarray(dep)))
 
