@@ -131,10 +131,11 @@ def tap_stages(ctx: Any, work: Workload, kind: str, query: str, n: int, samples:
     """The stages of one TAP query, each timed ``n`` times."""
     from tap.adql import annotate, parse, translate_duckdb
     from tap.execution import encode_result, plans_of, run_batches
-    from tap.params import TapParams, query_request
+    from tap.params import query_request
     from tap.sync import _block, _prepare  # the endpoint's own worker-thread call
     from tap.uploads import is_upload, relation_name
     from vo_service.access import Viewer
+    from vo_service.params import DaliParams
 
     viewer = Viewer()
     limits = ctx.settings.limits
@@ -145,7 +146,7 @@ def tap_stages(ctx: Any, work: Workload, kind: str, query: str, n: int, samples:
         return str(relation_name(table) if is_upload(table) else store.relation_sql(table, viewer))
 
     pairs = list(work.tap_params(query).items())
-    request = timed(samples, f"{kind}/params", lambda: query_request(TapParams(pairs), limits), n)
+    request = timed(samples, f"{kind}/params", lambda: query_request(DaliParams(pairs), limits), n)
     tree = timed(samples, f"{kind}/parse", lambda: parse(query), n)
     annotated = timed(samples, f"{kind}/annotate", lambda: annotate(tree, ctx.catalogue), n)
     timed(samples, f"{kind}/translate", lambda: translate_duckdb(annotated, relation, limit=request.maxrec + 1), n)
@@ -159,7 +160,7 @@ def tap_stages(ctx: Any, work: Workload, kind: str, query: str, n: int, samples:
         plan, request, iter(batches), datalink_url=f"{ctx.settings.base_url}/ssa/datalink")), n)
 
     def whole(text: str) -> int:
-        tap_request = query_request(TapParams(list(work.tap_params(text).items())), limits)
+        tap_request = query_request(DaliParams(list(work.tap_params(text).items())), limits)
         first, chunks = _prepare(ctx, viewer, tap_request, lambda name: None)
         size = len(first)
         while (block := _block(chunks)) is not None:
@@ -180,6 +181,7 @@ def stage_round(data_dir: Path, work: Workload, repeat: int, samples: Samples) -
     from tap.routes import startup as tap_startup
     from vo_service.access import Viewer
     from vo_service.app import build_context
+    from vo_service.params import DaliParams
     from vo_service.settings import Settings
 
     settings = Settings(data_dir=data_dir, log_level="WARNING")
@@ -197,8 +199,8 @@ def stage_round(data_dir: Path, work: Workload, repeat: int, samples: Samples) -
         endpoint = service.endpoints["targets"]
         counter = iter(range(10**9))
 
-        def scs_params() -> dict[str, list[str]]:
-            return {k: [v] for k, v in work.scs_params(next(counter)).items()}
+        def scs_params() -> DaliParams:
+            return DaliParams(work.scs_params(next(counter)).items())
 
         cone_request = timed(samples, "scs/params", lambda: service.parse(scs_params()), repeat)
         columns = endpoint.column_sets[cone_request.verb]

@@ -11,7 +11,8 @@ from cdshealpix import nested
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from vo_service.spatial import INDEX_ORDER, _coarsen, _merge, angular_distance, cone_ranges, hpx_index
+from vo_service.spatial import INDEX_ORDER, angular_distance, cone_ranges, hpx_index
+from vo_service.spatial.healpix import _coarsen, _merge
 
 
 def _public_cone_ranges(ra: float, dec: float, radius: float) -> list[tuple[int, int]]:
