@@ -25,6 +25,7 @@ from vo_service.faults_render import FaultRenderer
 from vo_service.params import RequestLimits, request_params
 from vo_service.services import VOSI_KEY, ServiceLink
 from vo_service.settings import Settings
+from vo_service.votable.errors import fault_text
 
 log = logging.getLogger(__name__)
 
@@ -68,7 +69,7 @@ def fault_documents(settings: Settings) -> dict[str, FaultRenderer]:
     def oai_fault(fault: ServiceFault) -> Response | None:
         if not 400 <= fault.status_code < 500:
             return None
-        return Response(error_document(base_url, "badArgument", fault.message), media_type=XML_MEDIA_TYPE)
+        return Response(error_document(base_url, "badArgument", fault_text(fault)), media_type=XML_MEDIA_TYPE)
 
     return {"/oai.xml": oai_fault}
 

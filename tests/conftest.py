@@ -20,6 +20,7 @@ from archive.generator import DemoSize, generate, proprietary_products
 from archive.ingest import AccessPolicy, ingest
 from vo_service.app import create_app
 from vo_service.metadata import load_catalogue
+from vo_service.server import uvicorn_config
 from vo_service.settings import Settings
 from vo_service.store.duckdb_store import DuckDBStore
 
@@ -82,15 +83,16 @@ def _free_port() -> int:
 
 @pytest.fixture(scope="session")
 def live_server(archive_dir: Path, client: TestClient) -> Iterator[str]:
-    """A real uvicorn on 127.0.0.1 serving the test archive; yields its base URL.
+    """A real uvicorn on 127.0.0.1 serving the test archive, configured as ``corot-vo serve``
+    configures it; yields its base URL.
 
     It runs in this process, so it shares the DuckDB database instance with ``client``
     (DuckDB allows one writing process, any number of connections inside it).
     """
     port = _free_port()
     base = f"http://127.0.0.1:{port}"
-    server = uvicorn.Server(uvicorn.Config(create_app(make_settings(archive_dir, base)), host="127.0.0.1",
-                                           port=port, log_config=None, access_log=False))
+    settings = make_settings(archive_dir, base)
+    server = uvicorn.Server(uvicorn_config(create_app(settings), settings, host="127.0.0.1", port=port))
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
     deadline = time.time() + 30

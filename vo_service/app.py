@@ -28,7 +28,7 @@ from vo_service.context import ServiceContext
 from vo_service.faults import ServiceFault
 from vo_service.faults_render import FaultDocuments, handle_fault, handle_http_exception, handle_unexpected
 from vo_service.metadata import load_catalogue
-from vo_service.middleware import IdentityMiddleware, RequestLogMiddleware
+from vo_service.middleware import IdentityMiddleware, RequestHeadLimitMiddleware, RequestLogMiddleware
 from vo_service.services import VOSI_KEY
 from vo_service.settings import Settings
 from vo_service.store.factory import open_store
@@ -104,8 +104,10 @@ def create_app(settings: Settings) -> Starlette:
                 jobs.close()
             ctx.store.close()
 
+    documents = fault_documents(settings, modules)
     middleware = [
         Middleware(RequestLogMiddleware),
+        Middleware(RequestHeadLimitMiddleware, limit=settings.limits.request_max_head_bytes, render=documents.render),
         Middleware(CORSMiddleware, allow_origins=["*"], allow_methods=["GET", "HEAD", "POST", "OPTIONS"],
                    allow_headers=["*"], expose_headers=["ETag", "Last-Modified", "Content-Length"]),
         Middleware(IdentityMiddleware, users=settings.users),
@@ -118,7 +120,7 @@ def create_app(settings: Settings) -> Starlette:
     app = Starlette(
         routes=_routes(modules), middleware=middleware, exception_handlers=exception_handlers, lifespan=lifespan
     )
-    app.state.fault_documents = fault_documents(settings, modules)
+    app.state.fault_documents = documents
     return app
 
 

@@ -99,13 +99,15 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
     from vo_service.app import create_app
     from vo_service.logging_setup import configure_logging
+    from vo_service.server import uvicorn_config
 
     settings = _settings(args)
     if args.port != 8000 or args.host != "127.0.0.1":
         settings = settings.model_copy(update={"base_url": f"http://{args.host}:{args.port}"})
     configure_logging(settings.log_level, settings.log_json)
-    uvicorn.run(create_app(settings), host=args.host, port=args.port, log_config=None, access_log=False)
-    return 0
+    server = uvicorn.Server(uvicorn_config(create_app(settings), settings, host=args.host, port=args.port))
+    server.run()
+    return 0 if server.started else 1
 
 
 def add_hips_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]

@@ -60,6 +60,18 @@ class PayloadTooLargeFault(ServiceFault):
     status_code = 413
 
 
+class UriTooLongFault(ServiceFault):
+    """Request line beyond the configured limit (HTTP 414); answered by the HTTP layer."""
+
+    status_code = 414
+
+
+class HeadersTooLargeFault(ServiceFault):
+    """Request headers beyond the configured limit (HTTP 431); answered by the HTTP layer."""
+
+    status_code = 431
+
+
 class ThrottledFault(ServiceFault):
     """Too many requests; the client should retry after ``retry_after`` seconds (HTTP 429)."""
 
@@ -99,11 +111,13 @@ __all__ = [
     "AuthRequiredFault",
     "FatalFault",
     "ForbiddenFault",
+    "HeadersTooLargeFault",
     "NotFoundFault",
     "PayloadTooLargeFault",
     "ServiceFault",
     "ThrottledFault",
     "TimeoutFault",
     "TransientFault",
+    "UriTooLongFault",
     "UsageFault",
 ]

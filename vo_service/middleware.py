@@ -7,14 +7,16 @@ import binascii
 import hmac
 import time
 import uuid
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 import structlog
 from starlette.datastructures import Headers
+from starlette.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from vo_service.access import Viewer
+from vo_service.faults import HeadersTooLargeFault, ServiceFault, UriTooLongFault
 
 access_log = structlog.get_logger("corot_vo.access")
 
@@ -57,6 +59,47 @@ class RequestLogMiddleware:
                 bytes=size,
                 ms=round((time.perf_counter() - started) * 1000, 2),
             )
+
+
+class RequestHeadLimitMiddleware:
+    """Requests whose URL or headers exceed ``limit`` bytes get 414 or 431 with the error
+    document of the path's standard.
+
+    The HTTP layer (:mod:`vo_service.server`) refuses heads far beyond the limit before
+    they are read whole; this makes the limit exact for those it could still read.
+    """
+
+    def __init__(self, app: ASGIApp, limit: int, render: Callable[[str, ServiceFault], Response]) -> None:
+        self.app = app
+        self.limit = limit
+        self.render = render
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http":
+            fault = self._refusal(scope)
+            if fault is not None:
+                response = self.render(scope["path"], fault)
+                response.status_code = fault.status_code
+                await response(scope, receive, send)
+                return
+        await self.app(scope, receive, send)
+
+    def _refusal(self, scope: Scope) -> ServiceFault | None:
+        target = len(scope.get("raw_path") or scope["path"].encode()) + len(scope.get("query_string", b""))
+        if target > self.limit:
+            return uri_too_long(self.limit)
+        if target + sum(len(name) + len(value) + 4 for name, value in scope["headers"]) > self.limit:
+            return headers_too_large(self.limit)
+        return None
+
+
+def uri_too_long(limit: int) -> ServiceFault:
+    return UriTooLongFault(f"The request URL exceeds the limit of {limit} bytes of this service",
+                           hint="send long parameters (an ADQL query, a list of IDs) by HTTP POST instead of GET")
+
+
+def headers_too_large(limit: int) -> ServiceFault:
+    return HeadersTooLargeFault(f"The request headers exceed the limit of {limit} bytes of this service")
 
 
 class IdentityMiddleware:
@@ -107,4 +150,10 @@ class IdentityMiddleware:
         await self.app(scope, receive, send)
 
 
-__all__ = ["IdentityMiddleware", "RequestLogMiddleware"]
+__all__ = [
+    "IdentityMiddleware",
+    "RequestHeadLimitMiddleware",
+    "RequestLogMiddleware",
+    "headers_too_large",
+    "uri_too_long",
+]
