@@ -10,12 +10,12 @@ document (SCS 1.03 §2 item 3).
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
 from dataclasses import dataclass
 
 from vo_service.faults import UsageFault
 from vo_service.params import DaliParams
 from vo_service.votable.fields import Encoding
+from vo_service.votable.formats import votable_response_format
 
 
 class ConeError(Exception):
@@ -42,7 +42,6 @@ VOTABLE_MEDIA_TYPE = "application/x-votable+xml"
 #: hundreds of cones per second.
 DEFAULT_ENCODING: Encoding = "binary2"
 DEFAULT_OUTPUT = OutputChoice(DEFAULT_ENCODING, SCS_MEDIA_TYPE)
-_SERIALIZATIONS: Mapping[str, Encoding] = {"tabledata": "tabledata", "binary": "binary", "binary2": "binary2"}
 
 
 @dataclass(frozen=True)
@@ -84,31 +83,13 @@ def _number(params: DaliParams, name: str, meaning: str) -> float:
 
 
 def parse_output(text: str | None) -> OutputChoice:
-    """RESPONSEFORMAT (DALI 1.1 §3.2.4): VOTable in any of its serialisations.
-
-    ``votable`` or ``text/xml`` give the SCS default (BINARY2, ``text/xml``); a VOTable
-    media type may carry ``serialization=tabledata|binary|binary2``.  A media type asked
-    for is the media type answered (DALI 1.1 §3.2.4).
-    """
-    if text is None or text == "":
-        return DEFAULT_OUTPUT
-    base, *parameters = (part.strip() for part in text.split(";"))
-    base = base.lower()
-    options = {}
-    for parameter in parameters:
-        key, _, value = parameter.partition("=")
-        options[key.strip().lower()] = value.strip().strip('"').lower()
-    serialization = options.get("serialization", DEFAULT_ENCODING)
-    encoding = _SERIALIZATIONS.get(serialization)
-    if encoding is None:
-        raise ConeError(f"RESPONSEFORMAT: unknown VOTable serialization {serialization!r}; "
-                        "use tabledata, binary or binary2")
-    if base in {"votable", "text/xml"}:
-        return OutputChoice(encoding, SCS_MEDIA_TYPE if base == "votable" else text)
-    if base in {VOTABLE_MEDIA_TYPE, "application/x-votable"}:
-        return OutputChoice(encoding, text)
-    raise ConeError(f"RESPONSEFORMAT {text!r} is not supported: this service answers in VOTable "
-                    "(votable, text/xml or application/x-votable+xml)")
+    """RESPONSEFORMAT (DALI 1.1 §3.2.4): VOTable in any of its serialisations, read as every
+    VOTable-only service reads it; ``votable`` or absent give the SCS media type."""
+    try:
+        encoding, media_type = votable_response_format(text, SCS_MEDIA_TYPE)
+    except UsageFault as fault:
+        raise ConeError(fault.message) from None
+    return OutputChoice(encoding, media_type)
 
 
 def parse_cone_request(

@@ -38,7 +38,7 @@ from ssa.soda import SodaError, barycentric_window, parse_cutout, select_bands, 
 from ssa.timeseries import LightCurveTable, ProductInfo, csv_chunks, fits_bytes, load_light_curve, votable_chunks
 from vo_service.access import Viewer
 from vo_service.context import ServiceContext, get_context, get_viewer
-from vo_service.faults import NotFoundFault, UsageFault
+from vo_service.faults import NotFoundFault
 from vo_service.faults_render import FaultRenderer, soda_fault_response
 from vo_service.lightcurves import ProductFormatError
 from vo_service.links import DATALINK_PATH, datalink_url
@@ -48,6 +48,7 @@ from vo_service.services import ServiceLink, VosiDocuments
 from vo_service.settings import Settings
 from vo_service.vo_models_ext import AnyCapability, Capabilities, xml_document
 from vo_service.vosi_availability import availability_response
+from vo_service.votable.formats import votable_response_format
 
 log = logging.getLogger(__name__)
 
@@ -211,15 +212,7 @@ async def preview(request: Request) -> Response:
 
 def _check_datalink_format(params: DaliParams) -> str:
     """DataLink 1.1 §3.2.2: VOTable is the one format; its media types are accepted."""
-    text = params.responseformat()
-    if text is None:
-        return DATALINK_MEDIA_TYPE
-    base = text.split(";", 1)[0].strip().lower()
-    if base == "votable":
-        return DATALINK_MEDIA_TYPE
-    if base in {VOTABLE_MEDIA_TYPE, "application/x-votable", "text/xml"}:
-        return text
-    raise UsageFault(f"RESPONSEFORMAT {text!r} is not supported; the links are served as VOTable")
+    return votable_response_format(params.responseformat(), DATALINK_MEDIA_TYPE)[1]
 
 
 async def datalink(request: Request) -> Response:

@@ -114,6 +114,27 @@ def test_undecodable_query_strings(live_server: str, endpoint: Endpoint) -> None
     assert_standard_answer(endpoint, response)
 
 
+RESPONSEFORMATS = ["votable;;serialization", "votable;serialization=fits", "application/json",
+                   "votable;" + "x=1;" * 20_000, "text/xml;charset=\x00", "text/xml;content=\r\nX-A: b", "votable;é=1"]
+
+
+@pytest.mark.parametrize("value", RESPONSEFORMATS)
+def test_responseformat_values(http: httpx.Client, value: str) -> None:
+    """RESPONSEFORMAT is read the same way by the VOTable-only services (SCS, DataLink) and by
+    TAP: each refuses what it does not write in its own document."""
+    tap = http.post("/tap/sync", data={"LANG": "ADQL", "QUERY": "SELECT TOP 1 ra FROM corot.targets",
+                                       "RESPONSEFORMAT": value})
+    assert "RESPONSEFORMAT" in dali_error(tap, 400)
+    scs = http.post("/scs/scs.xml", data={"RA": "100.9", "DEC": "-1.06", "SR": "0.1", "RESPONSEFORMAT": value})
+    links = http.post("/ssa/datalink", data={"ID": "ivo://corot.vo/corot?x", "RESPONSEFORMAT": value})
+    if value.startswith("votable;x=1"):  # parameters unknown to a VOTable-only service are ignored
+        assert scs.status_code == links.status_code == 200
+        assert b"<TABLE" in scs.content and b"<TABLE" in links.content
+        return
+    assert "RESPONSEFORMAT" in scs_error(scs)
+    assert "RESPONSEFORMAT" in dali_error(links, 400)
+
+
 def test_nul_in_adql(http: httpx.Client) -> None:
     response = http.post("/tap/sync", data={"LANG": "ADQL", "QUERY": "SELECT ra FROM corot.targets\x00"})
     assert "NUL" in dali_error(response, 400)

@@ -22,17 +22,29 @@ from vo_service.faults import ServiceFault
 from vo_service.votable.envelope import Info, serialise
 from vo_service.votable.fields import VOTABLE_NS, VOTABLE_VERSIONS, qname
 
+#: Messages quote the values they refuse; beyond this many characters the middle is left out,
+#: so that a value of megabytes does not come back whole in its error document.
+MAX_MESSAGE_CHARS = 2000
+
+
+def _abridged(text: str) -> str:
+    if len(text) <= MAX_MESSAGE_CHARS:
+        return text
+    head, tail = MAX_MESSAGE_CHARS * 3 // 4, MAX_MESSAGE_CHARS // 5
+    return f"{text[:head]} [... {len(text) - head - tail} characters left out ...] {text[-tail:]}"
+
 
 def fault_text(fault_or_message: ServiceFault | BaseException | str) -> str:
     """The text a user reads: the message, then any hint on the next line (DALI 1.1 §4.2
-    lets implementations add explanatory text after the required text)."""
+    lets implementations add explanatory text after the required text); abridged beyond
+    :data:`MAX_MESSAGE_CHARS`."""
     if isinstance(fault_or_message, str):
-        return fault_or_message
+        return _abridged(fault_or_message)
     if isinstance(fault_or_message, ServiceFault):
         if fault_or_message.hint:
-            return f"{fault_or_message.message}\n{fault_or_message.hint}"
-        return fault_or_message.message
-    return str(fault_or_message) or type(fault_or_message).__name__
+            return _abridged(f"{fault_or_message.message}\n{fault_or_message.hint}")
+        return _abridged(fault_or_message.message)
+    return _abridged(str(fault_or_message) or type(fault_or_message).__name__)
 
 
 def _root(version: str) -> Any:
@@ -85,4 +97,4 @@ def scs_error_votable(
     return serialise(root)
 
 
-__all__ = ["error_votable", "fault_text", "scs_error_votable"]
+__all__ = ["MAX_MESSAGE_CHARS", "error_votable", "fault_text", "scs_error_votable"]

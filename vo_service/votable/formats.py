@@ -263,8 +263,15 @@ def _unsupported(value: str, reason: str = "") -> UsageFault:
     )
 
 
-def _media_parameters(value: str, text: str) -> tuple[str, dict[str, str]]:
-    base, *raw = (part.strip() for part in text.split(";"))
+def media_type_parts(value: str, text: str | None = None) -> tuple[str, dict[str, str]]:
+    """The base (lower-cased) and parameters (names lower-cased) of a RESPONSEFORMAT media
+    type or short form (DALI 1.1 §3.2.4); ``text`` is what a short form ``value`` stands for.
+
+    A media type is printable ASCII (RFC 9110 §8.3.1): it may be answered as Content-Type.
+    """
+    if not (value.isascii() and value.isprintable()):
+        raise _unsupported(value, "a media type is printable ASCII")
+    base, *raw = (part.strip() for part in (value if text is None else text).split(";"))
     parameters: dict[str, str] = {}
     for item in raw:
         if not item:
@@ -317,6 +324,29 @@ def _delimited_format(value: str, base: str, parameters: dict[str, str]) -> Outp
     return OutputFormat("tsv", media_type, "tsv", header=header == "present")
 
 
+def votable_response_format(value: str | None, short_media_type: str) -> tuple[Encoding, str]:
+    """RESPONSEFORMAT of a service answering in VOTable only (SCS, DataLink): the encoding and
+    the media type answered (DALI 1.1 §3.2.4).
+
+    Absent or ``votable``: BINARY2 with the service's own media type; ``text/xml`` and the
+    VOTable media types are answered as asked, with ``serialization=tabledata|binary|binary2``.
+    """
+    if not value:
+        return "binary2", short_media_type
+    base, parameters = media_type_parts(value)
+    serialization = parameters.get("serialization", "binary2").lower()
+    encoding = _ENCODINGS.get(serialization)
+    if encoding is None:
+        raise UsageFault(f"RESPONSEFORMAT: unknown VOTable serialization {serialization!r}; "
+                         "use tabledata, binary or binary2")
+    if base == "votable":
+        return encoding, short_media_type
+    if base in (VOTABLE_MEDIA_TYPE, "application/x-votable", "text/xml"):
+        return encoding, value
+    raise UsageFault(f"RESPONSEFORMAT {value!r} is not supported: this service answers in VOTable "
+                     "(votable, text/xml or application/x-votable+xml)")
+
+
 def resolve_format(value: str | None, *, default: str = "votable") -> OutputFormat:
     """Map a RESPONSEFORMAT (or TAP FORMAT) value to an :class:`OutputFormat`.
 
@@ -328,7 +358,7 @@ def resolve_format(value: str | None, *, default: str = "votable") -> OutputForm
     """
     text = (value or "").strip() or default
     short = text.lower() in SHORT_FORMS
-    base, parameters = _media_parameters(text, SHORT_FORMS.get(text.lower(), text))
+    base, parameters = media_type_parts(text, SHORT_FORMS.get(text.lower(), text))
     if base in (VOTABLE_MEDIA_TYPE, "text/xml"):
         return _votable_format(text, base, parameters, short=short)
     if base in (CSV_MEDIA_TYPE, TSV_MEDIA_TYPE):
@@ -354,7 +384,9 @@ __all__ = [
     "FormatName",
     "OutputFormat",
     "accepted_values",
+    "media_type_parts",
     "resolve_format",
+    "votable_response_format",
     "write_delimited",
     "write_fits",
     "write_parquet",
