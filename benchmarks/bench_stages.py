@@ -15,7 +15,9 @@ the same machine load:
    (:mod:`serving`), one request at a time, then SCS with 8 concurrent clients.
 
 ``HTTP`` is the end-to-end median minus the in-process median: the ASGI stack, middleware,
-the event loop/thread hand-offs and the socket.  Figures are medians over every round.
+the event loop/thread hand-offs and the socket.  ``server CPU`` is the CPU time the server
+process (every thread, DuckDB's included) spent per answer, from /proc: unlike the
+latencies it hardly depends on what else the machine runs.  Figures are medians over every round.
 The TAP queries are the same text each time (a client repeating a query; the plan cache
 answers after the first), and also with the position or ID varied per request
 (``fresh``: parse, annotate and translate every time).  The cones are at random catalogue
@@ -29,7 +31,9 @@ from __future__ import annotations
 
 import argparse
 import gc
+import json
 import math
+import os
 import random
 import statistics
 import subprocess
@@ -41,7 +45,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
 
-from serving import ROOT, Server, load, start_server
+from serving import ROOT, LoadResult, Server, load, start_server
 
 #: Targets from the comparison with DaCHS (ms, or req/s for the throughput).
 TARGETS_MS = {"tap-id": 4.0, "tap-cone": 6.0, "tap-groupby": 6.0, "scs": 2.0}
@@ -223,6 +227,21 @@ def stage_round(data_dir: Path, work: Workload, repeat: int, samples: Samples) -
         ctx.store.close()
 
 
+def cpu_ms(pid: int) -> float:
+    """CPU time (user + system, every thread) a process has used so far, in ms."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) * 1000 / os.sysconf("SC_CLK_TCK")
+
+
+def measured(server: Server, paths: list[str], key: str, samples: Samples, **options: Any) -> LoadResult:
+    """:func:`serving.load`, noting the server's CPU time per answer under ``key``."""
+    before = cpu_ms(server.process.pid)
+    result = load(server, paths, **options)
+    if result.done:
+        samples[key].append((cpu_ms(server.process.pid) - before) / result.done)
+    return result
+
+
 def http_round(data_dir: Path, work: Workload, repeat: int, seconds: float, clients: int,
                samples: Samples, rates: list[float]) -> None:
     """Phase 2: the real server, one client, then SCS under ``clients`` concurrent clients."""
@@ -235,19 +254,20 @@ def http_round(data_dir: Path, work: Workload, repeat: int, seconds: float, clie
             n = max(3, repeat // 8) if kind == "tap-100k" else repeat
             path = "/tap/sync?" + urlencode(work.tap_params(query))
             load(server, [path], clients=1, seconds=30, requests_per_client=3)  # warm-up, fills the plan cache
-            result = load(server, [path], clients=1, seconds=60, requests_per_client=n)
+            result = measured(server, [path], f"{kind}/cpu", samples, clients=1, seconds=60, requests_per_client=n)
             assert result.errors == 0, f"{kind}: {result.errors} errors"
             samples[f"{kind}/http"].extend(result.latencies_ms)
             if kind in ("tap-id", "tap-cone"):
                 fresh = ["/tap/sync?" + urlencode(work.tap_params(work.fresh(kind))) for _ in range(n)]
-                result = load(server, fresh, clients=1, seconds=60, requests_per_client=n)
+                result = measured(server, fresh, f"{kind} fresh/cpu", samples, clients=1, seconds=60,
+                                  requests_per_client=n)
                 samples[f"{kind} fresh/http"].extend(result.latencies_ms)
         scs = ["/scs/scs.xml?" + urlencode(work.scs_params(i)) for i in range(len(work.rows))]
         load(server, scs, clients=1, seconds=10, requests_per_client=50)
-        single = load(server, scs, clients=1, seconds=60, requests_per_client=repeat * 5)
+        single = measured(server, scs, "scs/cpu", samples, clients=1, seconds=60, requests_per_client=repeat * 5)
         assert single.errors == 0
         samples["scs/http"].extend(single.latencies_ms)
-        busy = load(server, scs, clients=clients, seconds=seconds)
+        busy = measured(server, scs, "scs 8 clients/cpu", samples, clients=clients, seconds=seconds)
         assert busy.errors == 0
         rates.append(busy.rate)
         samples["scs 8 clients/http"].extend(busy.latencies_ms)
@@ -261,24 +281,28 @@ def median(samples: Samples, key: str) -> float:
 
 
 def report(samples: Samples, rates: list[float], clients: int) -> None:
+    print("medians in ms per request path and stage; HTTP = end to end - in-process")
     paths = [("tap-id", "TAP lookup by ID"), ("tap-id fresh", "  the same, another ID each time"),
              ("tap-cone", "TAP 0.1 deg cone (CONTAINS)"), ("tap-cone fresh", "  the same, another position each time"),
              ("tap-groupby", "TAP GROUP BY over corot.targets"), ("tap-100k", "TAP 100k rows as VOTable (BINARY2)"),
              ("scs", "SCS 0.1 deg cone")]
     stages = ["params", "parse", "annotate", "translate", "plan (cached)", "execute", "execute (memo)", "encode",
               "in-process"]
-    print(f"{'request path':40s}" + "".join(f"{s:>14s}" for s in [*stages, "HTTP", "end to end"]) + "   target")
+    print(f"{'request path':40s}" + "".join(f"{s:>15s}" for s in [*stages, "HTTP", "end to end", "server CPU"])
+          + "   target")
     for key, label in paths:
         cells = [median(samples, f"{key}/{stage}") for stage in stages]
         total = median(samples, f"{key}/http")
         http = total - cells[-1]
         target = TARGETS_MS.get(key)
         verdict = "" if target is None else f"   < {target:g} ms {'ok' if total < target else 'SLOW'}"
-        figures = "".join(f"{c:14.3f}" if not math.isnan(c) else f"{'':14s}" for c in [*cells, http, total])
+        cpu = median(samples, f"{key}/cpu")
+        figures = "".join(f"{c:15.3f}" if not math.isnan(c) else f"{'':15s}" for c in [*cells, http, total, cpu])
         print(f"{label:40s}{figures}{verdict}")
     rate = statistics.median(rates) if rates else float("nan")
     print(f"SCS 0.1 deg, {clients} concurrent clients: {rate:.0f} req/s (median of {len(rates)} runs "
-          f"{', '.join(f'{r:.0f}' for r in rates)}; latency median {median(samples, 'scs 8 clients/http'):.1f} ms)"
+          f"{', '.join(f'{r:.0f}' for r in rates)}; latency median {median(samples, 'scs 8 clients/http'):.1f} ms, "
+          f"server CPU {median(samples, 'scs 8 clients/cpu'):.2f} ms per answer)"
           f"   > {TARGET_RATE:g} req/s {'ok' if rate > TARGET_RATE else 'SLOW'}")
 
 
@@ -290,7 +314,13 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=5.0, help="duration of each throughput run")
     parser.add_argument("--clients", type=int, default=8)
     parser.add_argument("--only", choices=["stages", "http"], help="run one phase only")
+    parser.add_argument("--save", type=Path, help="add this run's samples to a JSON file (for interleaved runs)")
+    parser.add_argument("--report", type=Path, help="print the figures of a JSON file of samples and exit")
     args = parser.parse_args()
+    if args.report is not None:
+        saved = json.loads(args.report.read_text())
+        report(defaultdict(list, saved["samples"]), saved["rates"], args.clients)
+        return
     ensure_archive(args.data_dir)
     work = Workload(args.data_dir)
     samples: Samples = defaultdict(list)
@@ -303,7 +333,12 @@ def main() -> None:
         if args.only != "stages":
             http_round(args.data_dir, work, args.repeat, args.seconds, args.clients, samples, rates)
         print(f"round {round_ + 1}/{args.rounds} in {time.perf_counter() - started:.0f} s", file=sys.stderr)
-    print("medians in ms per request path and stage; HTTP = end to end - in-process")
+    if args.save is not None:
+        saved = json.loads(args.save.read_text()) if args.save.exists() else {"samples": {}, "rates": []}
+        for key, values in samples.items():
+            saved["samples"].setdefault(key, []).extend(values)
+        saved["rates"].extend(rates)
+        args.save.write_text(json.dumps(saved))
     report(samples, rates, args.clients)
 
 

@@ -180,6 +180,14 @@ class PlanCache:
                 self._plans.popitem(last=False)
         return plan
 
+    def remembered(self, query: str, viewer: Viewer, maxrec: int, version: int
+                   ) -> tuple[QueryPlan, tuple[pa.RecordBatch, ...]] | None:
+        """The plan and remembered rows of a query already run at data ``version``, else None."""
+        with self._lock:
+            plan = self._plans.get((query, maxrec, viewer.groups))
+        rows = plan.memo.get(version) if plan is not None and plan.repeatable else None
+        return (plan, rows) if plan is not None and rows is not None else None
+
 
 def plans_of(ctx: ServiceContext) -> PlanCache:
     """The plan cache of a running service (created by :func:`tap.routes.startup`)."""

@@ -76,6 +76,22 @@ def _prepare(
     return _block(chunks) or b"", chunks
 
 
+def _remembered(ctx: ServiceContext, viewer: Viewer, tap_request: QueryRequest) -> tuple[bytes, Iterator[bytes]] | None:
+    """The answer of a query whose plan remembers its rows (see :class:`tap.execution.ResultMemo`).
+
+    At most :data:`tap.execution.MEMO_BYTES` of rows to encode: cheaper in the event loop
+    than the two thread hand-offs of :func:`_prepare`.
+    """
+    if tap_request.uploads:
+        return None
+    found = plans_of(ctx).remembered(tap_request.query, viewer, tap_request.maxrec, ctx.store.data_version)
+    if found is None:
+        return None
+    plan, rows = found
+    chunks = prime(encode_result(plan, tap_request, iter(rows), datalink_url=datalink_url(ctx.settings)))
+    return _block(chunks) or b"", chunks
+
+
 class _Finish:
     """Closes the result stream (its database cursor) and frees the query slot, once.
 
@@ -133,7 +149,10 @@ async def sync_query(request: Request) -> Response:
         tap_request = query_request(params, limits)
         gate.acquire_or_refuse()
         try:
-            first, chunks = await run_in_threadpool(_prepare, ctx, viewer, tap_request, _inline_parts(parts))
+            ready = _remembered(ctx, viewer, tap_request)
+            if ready is None:
+                ready = await run_in_threadpool(_prepare, ctx, viewer, tap_request, _inline_parts(parts))
+            first, chunks = ready
         except BaseException:
             gate.release()
             raise

@@ -62,13 +62,19 @@ def _codes(plan: QueryPlan, store: Any) -> list[str]:
 
 
 def test_a_repeated_query_skips_the_database_until_a_write(store: DuckDBStore) -> None:
-    plan = PlanCache().plan(RUNS, store.catalogue, store, Viewer(), 100)
+    cache = PlanCache()
+    plan = cache.plan(RUNS, store.catalogue, store, Viewer(), 100)
     assert plan.repeatable
+    assert cache.remembered(RUNS, Viewer(), 100, store.data_version) is None  # not run yet
     counting = CountingStore(store)
     assert _codes(plan, counting) == ["LRa01", "SRc01"]
     assert _codes(plan, counting) == ["LRa01", "SRc01"]
     assert counting.statements == 1
+    found = cache.remembered(RUNS, Viewer(), 100, store.data_version)
+    assert found is not None and found[0] is plan
+    assert cache.remembered(RUNS, Viewer(), 99, store.data_version) is None
     _add_runs(store, "IRa01")
+    assert cache.remembered(RUNS, Viewer(), 100, store.data_version) is None
     assert _codes(plan, counting) == ["IRa01", "LRa01", "SRc01"]
     assert counting.statements == 2
 
