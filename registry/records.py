@@ -55,6 +55,7 @@ from vo_service.vo_models_ext import (
     Organisation,
     Registry,
     SpatialCoverage,
+    TableSet,
     hips_capability,
     interval,
     xml_element,
@@ -193,7 +194,7 @@ class RecordBuilder:
                             capability=[harvest], full=False, managed_authority=[self.settings.authority])
         return self._record(spec, resource, "Registry")
 
-    def collection(self, tables: bytes | None, served_by: Sequence[tuple[str, str]] = ()) -> Record:
+    def collection(self, tables: TableSet | None, served_by: Sequence[tuple[str, str]] = ()) -> Record:
         """The CoRoT collection as a ``vs:CatalogResource`` (VODataService 1.2 §3.2), served
         by the declared services and by ``served_by`` (identifier, title) records."""
         spec: CollectionSpec = self.profile.collection
@@ -320,17 +321,10 @@ def select_capabilities(capabilities: Iterable[VrCapability], endpoint_standard:
     return kept
 
 
-def tableset(document: bytes, schemas: Iterable[str]) -> Any:
-    """A record's ``tableset`` from a VOSI tables document, restricted to ``schemas`` if given."""
-    root = etree.fromstring(document)
+def tableset(tables: TableSet, schemas: Iterable[str]) -> TableSet:
+    """A record's ``tableset`` from a service's table set, restricted to ``schemas`` if given."""
     wanted = {name.lower() for name in schemas}
-    result = etree.Element("tableset")
-    for schema in root.iterfind("schema"):
-        name = (schema.findtext("name") or "").lower()
-        if wanted and name not in wanted:
-            continue
-        result.append(copy.deepcopy(schema))
-    return result
+    return TableSet(schema_=[schema for schema in tables.schema_ if not wanted or schema.name.lower() in wanted])
 
 
 __all__ = ["REGISTRY_STANDARD_ID", "RI_NS", "VG_NS", "Record", "RecordBuilder", "RecordError", "Tombstone",

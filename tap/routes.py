@@ -132,7 +132,7 @@ def vosi_documents(ctx: ServiceContext) -> VosiDocuments:
     """The VOSI capabilities and full tables documents, for the registry record."""
     settings = ctx.settings
     return VosiDocuments(capabilities_document(settings, tap_url(settings)).capability,
-                         xml_bytes(tableset(ctx.catalogue, detail=True)))
+                         tableset(ctx.catalogue, detail=True))
 
 
 def startup(ctx: ServiceContext) -> None:

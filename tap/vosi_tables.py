@@ -1,8 +1,8 @@
 """VOSI 1.1 tables (VOSI 1.1 §3.4, VODataService 1.2 ``vs:Table``) from the catalogue.
 
-The models follow vo-models' style; they are written here because the vo-models column
-type puts ``xtype`` in an element that VODataService 1.2 does not have (the xtype is the
-``extendedType`` attribute of ``dataType``) and escapes descriptions twice.
+The VODataService table models are :mod:`vo_service.vo_models_ext`'s (vo-models' column type
+puts ``xtype`` in an element that VODataService 1.2 does not have and escapes descriptions
+twice); the registry records carry the same models.
 
 ``/tables`` lists every schema and table; ``detail=min`` leaves out the columns and
 foreign keys (VOSI 1.1 §3.4), which ``/tables/{schema.table}`` then gives one table at a
@@ -15,6 +15,8 @@ from pydantic_xml import BaseXmlModel, attr, element
 
 from tap.tap_schema import adql_identifier, adql_table_name, foreign_keys
 from vo_service.metadata import Catalogue, ColumnMeta, TableMeta
+from vo_service.vo_models_ext import Column, DataType, FKColumn, ForeignKey, Schema, Table
+from vo_service.vo_models_ext import TableSet as VsTableSet
 
 VOSI_TABLES_NS = "http://www.ivoa.net/xml/VOSITables/v1.0"
 VODATASERVICE_NS = "http://www.ivoa.net/xml/VODataService/v1.1"
@@ -23,61 +25,8 @@ XSI_NS = "http://www.w3.org/2001/XMLSchema-instance"
 _NSMAP = {"vosi": VOSI_TABLES_NS, "vs": VODATASERVICE_NS, "xsi": XSI_NS}
 
 
-class DataType(BaseXmlModel, tag="dataType", nsmap={"xsi": XSI_NS}, skip_empty=True):
-    """``vs:VOTableType``: the VOTable datatype, arraysize and xtype (``extendedType``)."""
-
-    type: str = attr(name="type", ns="xsi", default="vs:VOTableType")
-    arraysize: str | None = attr(name="arraysize", default=None)
-    extended_type: str | None = attr(name="extendedType", default=None)
-    value: str
-
-
-class Column(BaseXmlModel, tag="column", skip_empty=True):
-    """``vs:TableParam`` (VODataService 1.2 §3.5.2)."""
-
-    name: str = element(tag="name")
-    description: str | None = element(tag="description", default=None)
-    unit: str | None = element(tag="unit", default=None)
-    ucd: str | None = element(tag="ucd", default=None)
-    utype: str | None = element(tag="utype", default=None)
-    datatype: DataType
-    flag: list[str] = element(tag="flag", default_factory=list)
-    std: bool | None = attr(name="std", default=None)
-
-
-class FKColumn(BaseXmlModel, tag="fkColumn"):
-    from_column: str = element(tag="fromColumn")
-    target_column: str = element(tag="targetColumn")
-
-
-class ForeignKey(BaseXmlModel, tag="foreignKey", skip_empty=True):
-    target_table: str = element(tag="targetTable")
-    fk_column: list[FKColumn] = element(tag="fkColumn")
-    description: str | None = element(tag="description", default=None)
-
-
-class Table(BaseXmlModel, tag="table", skip_empty=True):
-    """``vs:Table``; unqualified inside a tableset."""
-
-    type: str | None = attr(name="type", default=None)
-    name: str = element(tag="name")
-    description: str | None = element(tag="description", default=None)
-    utype: str | None = element(tag="utype", default=None)
-    column: list[Column] = element(tag="column", default_factory=list)
-    foreign_key: list[ForeignKey] = element(tag="foreignKey", default_factory=list)
-
-
-class Schema(BaseXmlModel, tag="schema", ns="", nsmap={"": ""}, skip_empty=True):
-    name: str = element(tag="name")
-    description: str | None = element(tag="description", default=None)
-    utype: str | None = element(tag="utype", default=None)
-    table: list[Table] = element(tag="table", default_factory=list)
-
-
-class TableSet(BaseXmlModel, tag="tableset", ns="vosi", nsmap=_NSMAP, skip_empty=True):
+class TableSet(VsTableSet, tag="tableset", ns="vosi", nsmap=_NSMAP, skip_empty=True):
     """The ``vosi:tableset`` document of ``/tables``."""
-
-    schema_: list[Schema] = element(tag="schema", default_factory=list)
 
 
 class StandaloneTable(BaseXmlModel, tag="table", ns="vosi", nsmap={**_NSMAP, "": ""}, skip_empty=True):

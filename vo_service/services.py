@@ -15,17 +15,19 @@ from dataclasses import dataclass
 
 from vo_models.voresource.models import Capability
 
+from vo_service.vo_models_ext import TableSet
+
 #: ``ctx.extras`` key of the VOSI documents of the mounted services, by mount point.
 VOSI_KEY = "vosi"
 
 
 @dataclass(frozen=True)
 class VosiDocuments:
-    """A service's capabilities, the models of its VOSI capabilities document, and, when it has
-    one, its VOSI tables document."""
+    """A service's capabilities and, when it has one, its table set: the models of its VOSI
+    capabilities and tables documents."""
 
     capabilities: Sequence[Capability]
-    tables: bytes | None = None
+    tables: TableSet | None = None
 
 
 @dataclass(frozen=True)

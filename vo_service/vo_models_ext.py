@@ -3,10 +3,11 @@
 vo-models gives VOResource 1.1 (``vr:``), TAPRegExt, VORegistry and the VOSI documents; this
 module adds, with the same field conventions:
 
-- VODataService 1.2 ``vs:ParamHTTP`` with its ``vs:InputParam`` list (§3.5; vo-models'
-  InputParam has no ``name``), ``vs:Coverage`` with the ASCII MOC of ``spatial`` and the
-  ``temporal``/``spectral`` intervals (§3.3), ``vs:CatalogResource`` and
-  ``vs:CatalogService`` (§3.1, §3.2);
+- VODataService 1.2 table sets (``vs:TableSet``, §3.5; vo-models' column type puts the xtype
+  in an element and escapes descriptions twice), ``vs:ParamHTTP`` with its ``vs:InputParam``
+  list (§3.5; vo-models' InputParam has no ``name``), ``vs:Coverage`` with the ASCII MOC of
+  ``spatial`` and the ``temporal``/``spectral`` intervals (§3.3), ``vs:CatalogResource``
+  and ``vs:CatalogService`` (§3.1, §3.2);
 - SimpleDALRegExt 1.1 ``cs:ConeSearch`` (§2.1) and ``ssa:SimpleSpectralAccess`` (§2.3);
 - ``vr:Organisation`` as a record (VOResource 1.1 §4.1) and ``vg:Registry`` whose
   ``vg:Harvest`` capability keeps its ``maxRecords`` (RegistryInterface 1.1 §2.2);
@@ -25,7 +26,7 @@ from __future__ import annotations
 from typing import Any, Literal, Union
 
 from lxml import etree
-from pydantic import AnyUrl, ConfigDict
+from pydantic import AnyUrl
 from pydantic_xml import BaseXmlModel, attr, element
 from vo_models.tapregext.models import TableAccess
 from vo_models.voregistry.models import OAIHTTP, Harvest
@@ -234,6 +235,69 @@ def interval(low: float, high: float) -> str:
     return f"{low!r} {high!r}"
 
 
+# -- VODataService 1.2 §3.5: table sets ---------------------------------------------------------
+
+
+class DataType(BaseXmlModel, tag="dataType", nsmap={"xsi": XSI_NS}, skip_empty=True):
+    """``vs:VOTableType``: the VOTable datatype, arraysize and xtype (``extendedType``)."""
+
+    type: str = attr(name="type", ns="xsi", default="vs:VOTableType")
+    arraysize: str | None = attr(name="arraysize", default=None)
+    extended_type: str | None = attr(name="extendedType", default=None)
+    value: str
+
+
+class Column(BaseXmlModel, tag="column", skip_empty=True):
+    """``vs:TableParam`` (VODataService 1.2 §3.5.2)."""
+
+    name: str = element(tag="name")
+    description: str | None = element(tag="description", default=None)
+    unit: str | None = element(tag="unit", default=None)
+    ucd: str | None = element(tag="ucd", default=None)
+    utype: str | None = element(tag="utype", default=None)
+    datatype: DataType
+    flag: list[str] = element(tag="flag", default_factory=list)
+    std: bool | None = attr(name="std", default=None)
+
+
+class FKColumn(BaseXmlModel, tag="fkColumn"):
+    from_column: str = element(tag="fromColumn")
+    target_column: str = element(tag="targetColumn")
+
+
+class ForeignKey(BaseXmlModel, tag="foreignKey", skip_empty=True):
+    target_table: str = element(tag="targetTable")
+    fk_column: list[FKColumn] = element(tag="fkColumn")
+    description: str | None = element(tag="description", default=None)
+
+
+class Table(BaseXmlModel, tag="table", skip_empty=True):
+    """``vs:Table``; unqualified inside a tableset."""
+
+    type: str | None = attr(name="type", default=None)
+    name: str = element(tag="name")
+    description: str | None = element(tag="description", default=None)
+    utype: str | None = element(tag="utype", default=None)
+    column: list[Column] = element(tag="column", default_factory=list)
+    foreign_key: list[ForeignKey] = element(tag="foreignKey", default_factory=list)
+
+
+class Schema(BaseXmlModel, tag="schema", ns="", nsmap={"": ""}, skip_empty=True):
+    """``vs:TableSchema``: a named group of tables."""
+
+    name: str = element(tag="name")
+    description: str | None = element(tag="description", default=None)
+    utype: str | None = element(tag="utype", default=None)
+    table: list[Table] = element(tag="table", default_factory=list)
+
+
+class TableSet(BaseXmlModel, tag="tableset", skip_empty=True):
+    """``vs:TableSet`` as a record holds it (unqualified); VOSI 1.1 §3.4 documents subclass it
+    with the ``vosi:tableset`` root."""
+
+    schema_: list[Schema] = element(tag="schema", default_factory=list)
+
+
 # -- records (RegistryInterface 1.1 §2: ri:Resource) -----------------------------------------
 
 
@@ -259,10 +323,7 @@ class _DataResource(VrService, tag="Resource", ns="ri", nsmap=RECORD_NSMAP):
     facility: list[ResourceName] = element(tag="facility", ns="", default_factory=list)
     instrument: list[ResourceName] = element(tag="instrument", ns="", default_factory=list)
     coverage: Coverage | None = element(tag="coverage", ns="", default=None)
-    model_config = ConfigDict(arbitrary_types_allowed=True)
-
-    #: the ``vs:TableSet``, copied from a VOSI tables document
-    tableset: etree._Element | None = element(tag="tableset", ns="", default=None)
+    tableset: TableSet | None = element(tag="tableset", ns="", default=None)
 
 
 class CatalogResource(_DataResource):
@@ -302,9 +363,13 @@ __all__ = [
     "Capability",
     "CatalogResource",
     "CatalogService",
+    "Column",
     "ConeQuery",
     "ConeSearch",
     "Coverage",
+    "DataType",
+    "FKColumn",
+    "ForeignKey",
     "InputParam",
     "Organisation",
     "ParamHTTP",
@@ -312,9 +377,12 @@ __all__ = [
     "Registry",
     "SSAPosition",
     "SSAQuery",
+    "Schema",
     "SimpleDataType",
     "SimpleSpectralAccess",
     "SpatialCoverage",
+    "Table",
+    "TableSet",
     "hips_capability",
     "interval",
     "param_http",
