@@ -5,6 +5,7 @@ from __future__ import annotations
 import http.client
 import json
 import os
+import shutil
 from pathlib import Path
 from urllib.parse import urlparse
 
@@ -191,3 +192,19 @@ def test_services_are_announced(settings: Settings) -> None:
     links = {link.standard_id: link.url for link in services(settings)}
     assert links["ivo://ivoa.net/std/hips#hipslist-1.0"] == "http://testserver/hips/list"
     assert tile_path(3, 0, "fits") == "Norder3/Dir0/Npix0.fits"
+
+
+def test_catalogue_page_without_an_image_survey_asks_for_no_catalogue_as_image(
+        client: TestClient, hips_dir: Path, settings: Settings, tmp_path: Path) -> None:
+    """A node serving only a catalogue: its page overlays it on Aladin Lite's default sky
+    and never loads the catalogue as an image layer."""
+    hidden = tmp_path / "fields-away"
+    shutil.move(hips_dir / "fields", hidden)
+    try:
+        page = client.get("/hips/targets/")
+    finally:
+        shutil.move(hidden, hips_dir / "fields")
+    assert page.status_code == 200
+    if aladin_js() is not None:
+        script = page.text.split('<script type="module">')[1]
+        assert "catalogHiPS(surveyUrl" in script and "imageHiPS" not in script and "survey: surveyUrl" not in script
