@@ -24,6 +24,7 @@ from typing import Any
 
 import numpy as np
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 from tqdm import tqdm
@@ -157,6 +158,24 @@ def _catalogue_target(table: pa.Table, catalogue: Catalogue) -> str | None:
     return None
 
 
+def observation_ids(table: pa.Table) -> tuple[pa.Table, str | None]:
+    """Observation-log rows with their ``obs_id``: the identifier of the observation's N2
+    product, its file name without directories and ``.fits`` (as ``product_id`` of the
+    light curves).  Deliveries such as VizieR B/corot give the file name, not the id.
+    Returns the table, or a reason to refuse the file."""
+    if "obs_id" not in table.column_names:
+        if "file_name" not in table.column_names:
+            return table, "corot.targets rows need obs_id or file_name (the N2 product of the observation)"
+        stems = pc.replace_substring_regex(pc.cast(table.column("file_name"), pa.string()),
+                                           pattern=r"^(?:.*/)?([^/]*?)(?:\.fits)?$", replacement=r"\1")
+        table = table.append_column("obs_id", stems)
+    ids = pc.cast(table.column("obs_id"), pa.string())
+    missing = pc.sum(pc.or_kleene(pc.is_null(ids), pc.equal(ids, ""))).as_py() or 0
+    if missing:
+        return table, f"{missing} corot.targets row(s) without obs_id or file_name"
+    return table.set_column(table.column_names.index("obs_id"), "obs_id", ids), None
+
+
 def _conform(table: pa.Table, store: DuckDBStore, name: str) -> pa.Table:
     """Add the ``_hpx`` index to positional tables; order columns as declared."""
     meta = store.catalogue.table(name)
@@ -240,6 +259,11 @@ def ingest(
         if target is None:
             report.failures.append((str(path), "columns match none of corot.targets, corot.runs, corot.datasets"))
             continue
+        if target == "corot.targets":
+            table, problem = observation_ids(table)
+            if problem:
+                report.failures.append((str(path), problem))
+                continue
         tables[target] = (
             pa.concat_tables([tables[target], table], promote_options="permissive") if target in tables else table
         )
@@ -283,4 +307,4 @@ def _collect(
         rows.append(row)
 
 
-__all__ = ["AccessPolicy", "IngestReport", "ingest", "inspect_product", "runs_rows"]
+__all__ = ["AccessPolicy", "IngestReport", "ingest", "inspect_product", "observation_ids", "runs_rows"]

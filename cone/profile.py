@@ -38,19 +38,6 @@ class ServiceLimits(BaseModel):
     waveband: str
 
 
-class RecordId(BaseModel):
-    """The character record identifier SCS 1.03 §2 asks for, joined from key columns."""
-
-    model_config = _FROZEN
-
-    name: str
-    datatype: str
-    ucd: str
-    description: str
-    parts: tuple[str, ...]
-    separator: str
-
-
 class ProductDid(BaseModel):
     """The N2 product of a record as a publisher DID (the ID of the DataLink service)."""
 
@@ -94,7 +81,6 @@ class ConeProfile(BaseModel):
 
     service: ServiceLimits
     ucd1: Mapping[str, str]
-    record_id: RecordId
     product_did: ProductDid
     catalogues: tuple[CatalogueSpec, ...] = Field(min_length=1)
 
@@ -117,8 +103,8 @@ def load_profile(path: Path = PROFILE_PATH) -> ConeProfile:
 class OutputColumn:
     """A response column: its FIELD metadata and where its values come from.
 
-    ``source`` names a stored column; the record id and the product DID are computed from
-    stored columns (``derived``), so they have no stored source of their own.
+    ``source`` names a stored column; the product DID is computed from the stored
+    observation identifier (``derived``), so it has no stored source of its own.
     """
 
     meta: ColumnMeta
@@ -144,26 +130,20 @@ class ColumnSet:
         raise KeyError(name)
 
 
-def scs_ucd(ucd: str | None, ucd1: Mapping[str, str], claimed: frozenset[str] = frozenset()) -> str | None:
+def scs_ucd(ucd: str | None, ucd1: Mapping[str, str]) -> str | None:
     """The UCD a column carries in an SCS response.
 
-    The three main UCD1+ values become their UCD1 names (SCS 1.03 §2), unless another
-    column already ``claimed`` that role (the record id claims ``meta.id;meta.main``); any
-    other ``;meta.main`` qualifier is dropped, so that exactly one column of each kind is main.
+    The three main UCD1+ values become their UCD1 names (SCS 1.03 §2): the observation
+    identifier (``meta.id;meta.main``, one per row) is the ID_MAIN column.  Any other
+    ``;meta.main`` qualifier is dropped, so that each kind of main column appears once.
     """
     if ucd is None:
         return None
-    if ucd in ucd1 and ucd not in claimed:
+    if ucd in ucd1:
         return ucd1[ucd]
     if ucd.endswith(MAIN_QUALIFIER):
         return ucd[: -len(MAIN_QUALIFIER)]
     return ucd
-
-
-def _record_id_meta(profile: ConeProfile) -> ColumnMeta:
-    spec = profile.record_id
-    return ColumnMeta(name=spec.name, datatype="char", arraysize="*", ucd=scs_ucd(spec.ucd, profile.ucd1),
-                      description=spec.description, principal=True, verb=1)
 
 
 def _product_did_meta(profile: ConeProfile) -> ColumnMeta:
@@ -173,26 +153,21 @@ def _product_did_meta(profile: ConeProfile) -> ColumnMeta:
 
 
 def column_set(profile: ConeProfile, table: TableMeta, verb: int) -> ColumnSet:
-    """Columns of a response at ``verb``: the record id first, then the table's columns
-    whose declared ``verb`` level is at most ``verb``, then the product DID."""
-    for part in (*profile.record_id.parts, profile.product_did.source):
-        if not table.has_column(part):
-            raise ValueError(f"scs.toml refers to {part!r}, which {table.name} does not declare")
-    columns: list[OutputColumn] = [OutputColumn(_record_id_meta(profile), None, derived="record_id")]
-    claimed = frozenset({profile.record_id.ucd})
+    """Columns of a response at ``verb``: the table's columns whose declared ``verb`` level
+    is at most ``verb`` (its ``meta.id;meta.main`` column is the record identifier SCS 1.03
+    §2 asks for), then the product DID."""
+    if not table.has_column(profile.product_did.source):
+        raise ValueError(f"scs.toml refers to {profile.product_did.source!r}, which {table.name} does not declare")
+    columns: list[OutputColumn] = []
     for column in table.columns:
         if column.verb <= verb:
-            meta = column.model_copy(update={"ucd": scs_ucd(column.ucd, profile.ucd1, claimed)})
+            meta = column.model_copy(update={"ucd": scs_ucd(column.ucd, profile.ucd1)})
             columns.append(OutputColumn(meta, column.name))
     if profile.product_did.verb <= verb:
         columns.append(OutputColumn(_product_did_meta(profile), None, derived="product_did"))
     stored: list[str] = []
     for output in columns:
-        needed = [output.source] if output.source else []
-        if output.derived == "record_id":
-            needed = list(profile.record_id.parts)
-        elif output.derived == "product_did":
-            needed = [profile.product_did.source]
+        needed = [output.source] if output.source else [profile.product_did.source]
         for name in needed:
             if name not in stored:
                 stored.append(name)

@@ -2,8 +2,8 @@
 
 The search goes through :meth:`Store.select` with a :class:`~vo_service.store.base.Cone`
 predicate, the HEALPix-indexed path of the store, asking for MAXREC+1 rows so that the
-writer can mark an overflow (DALI 1.1 §4.4.1).  The SCS record identifier and the product
-DID are computed from stored columns with Arrow kernels, one batch at a time.
+writer can mark an overflow (DALI 1.1 §4.4.1).  The product DID is computed from the stored
+observation identifier with an Arrow kernel, one batch at a time.
 """
 
 from __future__ import annotations
@@ -40,24 +40,10 @@ class DidTemplate:
         return cls(prefix, suffix)
 
 
-def record_ids(batch: pa.RecordBatch, parts: tuple[str, ...], separator: str) -> pa.Array:
-    """The SCS record identifier: the key columns as text, joined by ``separator``."""
-    texts = [pc.cast(batch.column(name), pa.string()) for name in parts]
-    return pc.binary_join_element_wise(*texts, separator)
-
-
-def product_dids(file_names: pa.Array, template: DidTemplate) -> pa.Array:
-    """Publisher DIDs from archive paths ``N2-4.4/YYYY/MM/DD/<product id>.fits``.
-
-    The product id is the file name without directories and ``.fits``; a row without one
-    has no DID (null).  Plain string methods: for the few hundred rows of a cone answer
-    they cost a tenth of what compiling a regular-expression kernel does.
-    """
-    dids: list[str | None] = []
-    for name in file_names.to_pylist():
-        stem = str(name).rpartition("/")[2].removesuffix(".fits") if name else ""
-        dids.append(f"{template.prefix}{stem}{template.suffix}" if stem else None)
-    return pa.array(dids, pa.string())
+def product_dids(obs_ids: pa.Array, template: DidTemplate) -> pa.Array:
+    """Publisher DIDs of the observations' N2 products: ``<prefix><obs_id><suffix>``
+    (null where the observation has no identifier)."""
+    return pc.binary_join_element_wise(template.prefix, pc.cast(obs_ids, pa.string()), template.suffix, "")
 
 
 def output_batches(
@@ -68,9 +54,7 @@ def output_batches(
     for batch in batches:
         arrays: list[pa.Array] = []
         for column in columns.columns:
-            if column.derived == "record_id":
-                arrays.append(record_ids(batch, profile.record_id.parts, profile.record_id.separator))
-            elif column.derived == "product_did":
+            if column.derived == "product_did":
                 arrays.append(product_dids(batch.column(profile.product_did.source), did))
             else:
                 arrays.append(batch.column(str(column.source)))
@@ -137,5 +121,4 @@ __all__ = [
     "cone_template",
     "output_batches",
     "product_dids",
-    "record_ids",
 ]

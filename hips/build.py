@@ -46,7 +46,7 @@ from vo_service.store.base import Query, Store
 
 SURVEYS = ("fields", "targets", "moc")
 #: Columns of the targets catalogue HiPS (declared in resources/tables/corot.toml).
-TARGET_COLUMNS = ("corot_id", "ra", "dec", "vmag", "run_code", "channel", "hlfccdid", "star_name", "bmag",
+TARGET_COLUMNS = ("obs_id", "corot_id", "ra", "dec", "vmag", "run_code", "channel", "hlfccdid", "star_name", "bmag",
                   "rmag", "spectral_type", "lum_class", "var_class", "product_type")
 
 Progress = Callable[[str], None]

@@ -34,10 +34,13 @@ def test_every_endpoint_and_verb_has_exactly_one_of_each_ucd1_main_column(profil
             assert not any((ucd or "").endswith(";meta.main") for ucd in ucds)
 
 
-def test_record_id_is_a_character_column_and_positions_double(profile: ConeProfile) -> None:
+def test_record_id_is_the_observation_id_and_positions_double(profile: ConeProfile) -> None:
+    """ID_MAIN is obs_id, the meta.id;meta.main column of corot.targets; corot_id (the star,
+    repeated over its runs) stays a plain meta.id."""
     metas = {meta.ucd: meta for meta in build_endpoints(profile, load_catalogue())["targets"].column_sets[1].metas}
     assert metas["ID_MAIN"].datatype == "char"
-    assert metas["ID_MAIN"].name == profile.record_id.name
+    assert metas["ID_MAIN"].name == "obs_id"
+    assert metas["meta.id"].name == "corot_id"
     assert metas["POS_EQ_RA_MAIN"].datatype == "double"
     assert metas["POS_EQ_DEC_MAIN"].datatype == "double"
 
@@ -53,14 +56,14 @@ def test_verb_levels_follow_the_declared_columns(profile: ConeProfile) -> None:
     for verb in VERB_LEVELS:
         assert {name for name in names[verb] if name in declared} == {n for n, v in declared.items() if v <= verb}
     assert "product_did" in names[1]
-    # the stored columns cover what the derived columns read
-    assert {"corot_id", "run_code", "file_name"} <= set(sets[1].stored)
+    # the stored columns cover what the derived product DID reads
+    assert "obs_id" in sets[1].stored
 
 
 def test_scs_ucd_maps_and_demotes() -> None:
     ucd1 = {"meta.id;meta.main": "ID_MAIN", "pos.eq.ra;meta.main": "POS_EQ_RA_MAIN"}
     assert scs_ucd("pos.eq.ra;meta.main", ucd1) == "POS_EQ_RA_MAIN"
-    assert scs_ucd("meta.id;meta.main", ucd1, frozenset({"meta.id;meta.main"})) == "meta.id"
+    assert scs_ucd("meta.id;meta.main", ucd1) == "ID_MAIN"
     assert scs_ucd("phot.mag;meta.main", ucd1) == "phot.mag"
     assert scs_ucd("phot.mag", ucd1) == "phot.mag"
     assert scs_ucd(None, ucd1) is None

@@ -68,7 +68,10 @@ def test_rows_lie_in_the_cone_and_carry_the_ucd1_profile(client: TestClient) -> 
     assert float(distances.max()) <= 1.5 + 1e-9
     ids = list(rows["obs_id"])
     assert len(set(ids)) == len(ids)
-    assert all(i == f"{c}_{r}" for i, c, r in zip(ids, rows["corot_id"], rows["run_code"], strict=True))
+    assert ucds["ID_MAIN"] == ["obs_id"] and "corot_id" in ucds["meta.id"]
+    # the observation identifier names the star's N2 product of that run
+    assert all(f"_{c:010d}_" in i for i, c in zip(ids, rows["corot_id"], strict=True))
+    assert all(d == f"ivo://corot.vo/corot?{i}" for i, d in zip(ids, rows["product_did"], strict=True))
 
 
 def test_the_cone_finds_every_target_inside_it(client: TestClient) -> None:
@@ -86,7 +89,8 @@ def test_verb_chooses_the_column_set(client: TestClient, verb: str) -> None:
     document = votable(search(client, SR="0.5", VERB=verb).content)
     names = [field.name for field in document.get_first_table().fields]
     declared = [c.name for c in load_catalogue().table("corot.targets").columns if c.verb <= int(verb)]
-    assert names == ["obs_id", *declared, "product_did"]
+    assert names == [*declared, "product_did"]
+    assert names[0] == "obs_id"
 
 
 def test_default_verb_is_two(client: TestClient) -> None:

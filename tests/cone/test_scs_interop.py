@@ -46,7 +46,8 @@ def test_pyvo_cone_search(live_server: str) -> None:
     results = service.search(pos=centre, radius=1 * u.deg, verbosity=1)
     assert len(results) > 0
     record = results[0]
-    assert record.id == f"{record['corot_id']}_{record['run_code']}"
+    assert record.id == record["obs_id"] and f"_{record['corot_id']:010d}_" in record.id
+    assert record["product_did"] == f"ivo://corot.vo/corot?{record.id}"
     assert record.pos.separation(centre) <= 1 * u.deg
     assert service.search(pos=centre, radius=1 * u.deg, verbosity=3).fieldnames[-1] == "product_did"
 

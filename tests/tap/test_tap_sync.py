@@ -38,7 +38,7 @@ def test_multipart_form_post(client: TestClient) -> None:
 
 
 def test_result_document_metadata(client: TestClient) -> None:
-    query = "SELECT TOP 5 corot_id, ra, dec, date_start FROM corot.targets"
+    query = "SELECT TOP 5 obs_id, corot_id, ra, dec, date_start FROM corot.targets"
     document = votable(sync(client, query, RUNID="test-run-7").content)
     names = dict(infos(document))
     assert names["QUERY_STATUS"] == "OK" and names["QUERY"] == query and names["LANG"] == "ADQL"
@@ -50,7 +50,8 @@ def test_result_document_metadata(client: TestClient) -> None:
     timesys = {t.ID: t for t in document.resources[0].time_systems}
     assert timesys[fields["date_start"].ref].timescale == "UTC"
     assert fields["date_start"].xtype == "timestamp"
-    assert fields["corot_id"].ucd == "meta.id;meta.main" and fields["corot_id"].datatype == "long"
+    assert fields["obs_id"].ucd == "meta.id;meta.main" and fields["obs_id"].datatype == "char"
+    assert fields["corot_id"].ucd == "meta.id" and fields["corot_id"].datatype == "long"
 
 
 def test_light_curve_times_are_mjd_in_tt(client: TestClient) -> None:

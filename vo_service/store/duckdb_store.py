@@ -187,6 +187,9 @@ class DuckDBStore:
                 columns.append(f"{quote_ident(HPX_COLUMN)} BIGINT")
             columns += [f"{quote_ident(n)} {t}" for n, t in INTERNAL_COLUMNS.get(table.name, ())]
             self._conn.execute(f"CREATE TABLE IF NOT EXISTS {qualified(table.name)} ({', '.join(columns)})")
+            for column in table.columns:  # columns declared after the archive was created
+                self._conn.execute(f"ALTER TABLE {qualified(table.name)} ADD COLUMN IF NOT EXISTS "
+                                   f"{quote_ident(column.name)} {physical_type(column)}")
             for column in table.columns:
                 if column.indexed and column.datatype in {"long", "int", "char", "short"}:
                     index = f"idx_{table.schema_name}_{table.short_name}_{column.name}"
