@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import logging
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -34,12 +34,16 @@ MAX_MOC_CHARS = 32_000
 
 @dataclass(frozen=True)
 class Survey:
-    """One published HiPS: folder name, root URL, properties and ASCII coverage."""
+    """One published HiPS: folder name, root URL, properties and coverage (``Moc.fits``)."""
 
     name: str
     url: str
     properties: Mapping[str, str]
-    moc: str | None
+    moc: MOC | None
+
+    @property
+    def moc_url(self) -> str:
+        return f"{self.url}/Moc.fits"
 
     @property
     def creator_did(self) -> str:
@@ -81,16 +85,23 @@ def registry_moc(moc: MOC) -> str:
     return text
 
 
-def read_moc(path: Path) -> str | None:
-    """The record's coverage from a survey's ``Moc.fits``; None if absent or unreadable."""
+def read_moc(path: Path) -> MOC | None:
+    """A survey's coverage from its ``Moc.fits``; None if absent or unreadable."""
     if not path.is_file():
         return None
     try:
-        return registry_moc(MOC.load(str(path), format="fits"))
+        return MOC.load(str(path), format="fits")
     except (OSError, ValueError, KeyError, IndexError) as exc:
         log.warning("the MOC of a HiPS cannot be read; its record has no spatial coverage",
                     extra={"path": str(path), "error": str(exc)})
         return None
+
+
+def union_moc(mocs: Sequence[MOC]) -> MOC | None:
+    """The sky covered by any of ``mocs``."""
+    if not mocs:
+        return None
+    return mocs[0].union(*mocs[1:]) if len(mocs) > 1 else mocs[0]
 
 
 def published_surveys(hips_dir: Path, base_url: str, authority: str) -> list[Survey]:
@@ -117,4 +128,4 @@ def published_surveys(hips_dir: Path, base_url: str, authority: str) -> list[Sur
 
 
 __all__ = ["MAX_MOC_CHARS", "MAX_MOC_ORDER", "MIN_MOC_ORDER", "Survey", "parse_properties", "published_surveys",
-           "read_moc", "registry_moc"]
+           "read_moc", "registry_moc", "union_moc"]

@@ -39,13 +39,14 @@ from vo_models.voresource.models import (
 from vo_models.voresource.models import Capability as VrCapability
 from vo_models.voresource.models import Resource as VrResource
 
-from registry.hips_surveys import Survey
+from registry.hips_surveys import Survey, registry_moc, union_moc
 from registry.profile import CollectionSpec, Described, RegistryProfile, ServiceSpec
 from vo_service.curation import Curation as DeclaredCuration
 from vo_service.curation import load_curation
 from vo_service.services import VosiDocuments
 from vo_service.settings import Settings
 from vo_service.vo_models_ext import (
+    MOC_STANDARD_ID,
     RI_NS,
     VOREGISTRY_NS,
     AnyCapability,
@@ -54,6 +55,7 @@ from vo_service.vo_models_ext import (
     Coverage,
     Organisation,
     Registry,
+    ServiceReference,
     SpatialCoverage,
     TableSet,
     hips_capability,
@@ -194,9 +196,11 @@ class RecordBuilder:
                             capability=[harvest], full=False, managed_authority=[self.settings.authority])
         return self._record(spec, resource, "Registry")
 
-    def collection(self, tables: TableSet | None, served_by: Sequence[tuple[str, str]] = ()) -> Record:
+    def collection(self, tables: TableSet | None, served_by: Sequence[tuple[str, str]] = (),
+                   surveys: Sequence[Survey] = ()) -> Record:
         """The CoRoT collection as a ``vs:CatalogResource`` (VODataService 1.2 §3.2), served
-        by the declared services and by ``served_by`` (identifier, title) records."""
+        by the declared services and by ``served_by`` (identifier, title) records; its
+        coverage is what its HiPS ``surveys`` cover."""
         spec: CollectionSpec = self.profile.collection
         relations = [("served-by", self.ivoid(service.suffix), service.title) for service in self.profile.services]
         relations += [("served-by", ivoid, title) for ivoid, title in served_by]
@@ -206,17 +210,23 @@ class RecordBuilder:
             rights=self.rights(),
             facility=[ResourceName(value=spec.facility)] if spec.facility else [],
             instrument=[ResourceName(value=spec.instrument)] if spec.instrument else [],
-            coverage=Coverage(waveband=list(spec.wavebands)) if spec.wavebands else None,
+            coverage=self.coverage(surveys),
             tableset=None if tables is None else tableset(tables, spec.schemas),
         )
         return self._record(spec, resource, "CatalogResource")
+
+    def coverage(self, surveys: Sequence[Survey]) -> Coverage | None:
+        """The collection's coverage: its HiPS surveys' and its declared wavebands."""
+        coverage = surveys_coverage(surveys, self.profile.collection.wavebands)
+        return coverage if coverage.model_dump(exclude_defaults=True) else None
 
     def service_for_collection(self) -> list[tuple[str, str, str]]:
         collection = self.profile.collection
         return [("service-for", self.ivoid(collection.suffix), collection.title)]
 
-    def service(self, spec: ServiceSpec, documents: VosiDocuments) -> Record:
-        """A ``vs:CatalogService`` with the capabilities its VOSI document states."""
+    def service(self, spec: ServiceSpec, documents: VosiDocuments, surveys: Sequence[Survey] = ()) -> Record:
+        """A ``vs:CatalogService`` with the capabilities its VOSI document states, covering
+        what the collection covers."""
         capabilities = select_capabilities(documents.capabilities, spec.endpoint_standard, spec.access_suffix)
         if not capabilities:
             raise RecordError(f"{self.ivoid(spec.suffix)}: no capability of {spec.vosi} matches the declaration")
@@ -225,6 +235,7 @@ class RecordBuilder:
             **self._core(spec, content),
             rights=self.rights(),
             capability=capabilities,
+            coverage=self.coverage(surveys),
             tableset=tableset(documents.tables, ()) if spec.tables and documents.tables is not None else None,
         )
         return self._record(spec, resource, "CatalogService")
@@ -262,11 +273,11 @@ class RecordBuilder:
                     self.profile.registry, self.profile.collection, *self.profile.services)}
         hips = [self.hips(survey) for survey in surveys]
         served = [(record.identifier, record.title) for record in hips if record.identifier.lower() not in reserved]
-        records.append(self.collection(tap_tables, served))
+        records.append(self.collection(tap_tables, served, surveys))
         for spec in self.profile.services:
             if spec.vosi not in documents:
                 raise RecordError(f"{self.ivoid(spec.suffix)}: no VOSI documents for {spec.vosi}")
-            records.append(self.service(spec, documents[spec.vosi]))
+            records.append(self.service(spec, documents[spec.vosi], surveys))
         identifiers = {record.identifier.lower() for record in records}
         for record in hips:
             if record.identifier.lower() in identifiers:
@@ -293,16 +304,30 @@ HC = 6.62607015e-34 * 299_792_458.0
 
 
 def hips_coverage(survey: Survey) -> Coverage:
-    """Sky (the survey's MOC), time (t_min, t_max in MJD) and energy (from em_min, em_max in
-    metres) of a HiPS, with its messenger (obs_regime)."""
-    t_min, t_max = survey.number("t_min"), survey.number("t_max")
-    em_min, em_max = survey.number("em_min"), survey.number("em_max")
-    regime = survey.value("obs_regime")
+    """Sky (the survey's MOC, with ``Moc.fits`` as the precise footprint), time (t_min, t_max in
+    MJD) and energy (from em_min, em_max in metres) of a HiPS, with its messenger (obs_regime)."""
+    coverage = surveys_coverage([survey])
+    if survey.moc is not None:
+        coverage.footprint = ServiceReference(value=AnyUrl(survey.moc_url), ivo_id=MOC_STANDARD_ID)
+    return coverage
+
+
+def surveys_coverage(surveys: Sequence[Survey], wavebands: Sequence[str] = ()) -> Coverage:
+    """What ``surveys`` cover together (VODataService 1.2 §3.3): the union of their MOCs, the
+    time and energy spans of their properties, their messengers and ``wavebands``."""
+    moc = union_moc([survey.moc for survey in surveys if survey.moc is not None])
+    times = [(low, high) for survey in surveys
+             for low, high in [(survey.number("t_min"), survey.number("t_max"))]
+             if low is not None and high is not None and low <= high]
+    waves = [(low, high) for survey in surveys
+             for low, high in [(survey.number("em_min"), survey.number("em_max"))]
+             if low is not None and high is not None and 0 < low <= high]
+    regimes = [*wavebands, *(survey.value("obs_regime") or "" for survey in surveys)]
     return Coverage(
-        spatial=SpatialCoverage(value=survey.moc) if survey.moc else None,
-        temporal=[interval(t_min, t_max)] if t_min is not None and t_max is not None and t_min <= t_max else [],
-        spectral=[interval(HC / em_max, HC / em_min)] if em_min and em_max and 0 < em_min <= em_max else [],
-        waveband=[regime] if regime else [],
+        spatial=None if moc is None else SpatialCoverage(value=registry_moc(moc)),
+        temporal=[interval(min(t[0] for t in times), max(t[1] for t in times))] if times else [],
+        spectral=[interval(HC / max(w[1] for w in waves), HC / min(w[0] for w in waves))] if waves else [],
+        waveband=list(dict.fromkeys(regime for regime in regimes if regime)),
     )
 
 
@@ -328,4 +353,5 @@ def tableset(tables: TableSet, schemas: Iterable[str]) -> TableSet:
 
 
 __all__ = ["REGISTRY_STANDARD_ID", "RI_NS", "VG_NS", "Record", "RecordBuilder", "RecordError", "Tombstone",
-           "hips_coverage", "hips_summary", "select_capabilities", "tableset", "utc_timestamp"]
+           "hips_coverage", "hips_summary", "select_capabilities",
+           "surveys_coverage", "tableset", "utc_timestamp"]

@@ -49,6 +49,7 @@ XSI_NS = "http://www.w3.org/2001/XMLSchema-instance"
 CONESEARCH_STANDARD_ID = "ivo://ivoa.net/std/ConeSearch"
 SSA_STANDARD_ID = "ivo://ivoa.net/std/SSA"
 HIPS_STANDARD_ID = "ivo://ivoa.net/std/hips#hips-1.0"
+MOC_STANDARD_ID = "ivo://ivoa.net/std/moc"
 VOSI_CAPABILITIES = "ivo://ivoa.net/std/VOSI#capabilities"
 VOSI_AVAILABILITY = "ivo://ivoa.net/std/VOSI#availability"
 
@@ -220,12 +221,21 @@ class SpatialCoverage(BaseXmlModel, tag="spatial", skip_empty=True):
     frame: str | None = attr(name="frame", default=None)
 
 
+class ServiceReference(BaseXmlModel, skip_empty=True):
+    """``vs:ServiceReference``: a URL and the standard it follows (``ivo-id``)."""
+
+    value: AnyUrl
+    ivo_id: str | None = attr(name="ivo-id", default=None)
+
+
 class Coverage(BaseXmlModel, tag="coverage", skip_empty=True):
-    """``vs:Coverage``: sky (MOC), time (MJD intervals), energy (Joule intervals), messengers."""
+    """``vs:Coverage``: sky (MOC), time (MJD intervals), energy (Joule intervals), the precise
+    footprint's URL (``ivo-id`` ivo://ivoa.net/std/moc for a MOC), messengers."""
 
     spatial: SpatialCoverage | None = element(tag="spatial", default=None)
     temporal: list[str] = element(tag="temporal", default_factory=list)
     spectral: list[str] = element(tag="spectral", default_factory=list)
+    footprint: ServiceReference | None = element(tag="footprint", default=None)
     waveband: list[str] = element(tag="waveband", default_factory=list)
     region_of_regard: float | None = element(tag="regionOfRegard", default=None)
 
@@ -355,6 +365,7 @@ __all__ = [
     "CAPABILITIES_NSMAP",
     "CONESEARCH_STANDARD_ID",
     "HIPS_STANDARD_ID",
+    "MOC_STANDARD_ID",
     "RECORD_NSMAP",
     "SSA_STANDARD_ID",
     "AnyCapability",
@@ -378,6 +389,7 @@ __all__ = [
     "SSAPosition",
     "SSAQuery",
     "Schema",
+    "ServiceReference",
     "SimpleDataType",
     "SimpleSpectralAccess",
     "SpatialCoverage",

@@ -58,3 +58,7 @@ def test_every_built_survey_has_a_record(settings: Settings, built_hips: dict[st
             document = client.get(OAI, params={"verb": "GetRecord", "identifier": identifier,
                                                "metadataPrefix": "ivo_vor"}).content
             assert xsd_errors(document) == [], survey
+            # the collection and the services on it cover every survey of it
+            for holder in ("ivo://corot.vo/corot", "ivo://corot.vo/scs/targets", "ivo://corot.vo/ssa"):
+                held = MOC.from_string(record(client, holder).findtext("coverage/spatial"), format="ascii")
+                assert survey_moc.difference(held).empty(), holder

@@ -105,6 +105,9 @@ def test_hips_record(hips_tree: Path, tmp_path: Path) -> None:
     low, high = (float(v) for v in coverage.findtext("spectral").split())
     assert low == pytest.approx(HC / 1.0e-6) and high == pytest.approx(HC / 3.7e-7)
     assert coverage.findtext("waveband") == "Optical"
+    footprint = coverage.find("footprint")
+    assert footprint.text == f"{BASE}/hips/fields/Moc.fits" and footprint.get("ivo-id") == "ivo://ivoa.net/std/moc"
+    assert [child.tag for child in coverage] == ["spatial", "temporal", "spectral", "footprint", "waveband"]
     assert builder.hips(targets).element.findtext("content/type") == "Catalog"
     assert builder.hips(targets).element.find("coverage") is None
 
@@ -115,7 +118,7 @@ def test_hips_records_are_schema_valid(hips_tree: Path, tmp_path: Path) -> None:
     surveys = published_surveys(hips_tree, BASE, "corot.vo")
     for survey in surveys:
         assert xsd_errors(xml_document(builder.hips(survey).resource)) == [], survey.name
-    collection = builder.collection(None, [(s.creator_did, s.properties["obs_title"]) for s in surveys])
+    collection = builder.collection(None, [(s.creator_did, s.properties["obs_title"]) for s in surveys], surveys)
     served_by = {r.find("relatedResource").get("ivo-id") for r in collection.element.iterfind("content/relationship")}
     assert {"ivo://corot.vo/corot/hips/fields", "ivo://CoRoT.vo/corot/hips/targets"} <= served_by
     assert xsd_errors(xml_document(collection.resource)) == []
@@ -135,3 +138,22 @@ def test_a_hips_may_not_take_another_record_s_identifier(tmp_path: Path) -> None
     assert organisation.get("{http://www.w3.org/2001/XMLSchema-instance}type") == "vr:Organisation"
     served_by = [r.find("relatedResource").get("ivo-id") for r in records[3].element.iterfind("content/relationship")]
     assert served_by == ["ivo://corot.vo/corot/hips/fine"]
+
+
+def test_the_collection_and_its_services_cover_what_the_surveys_cover(hips_tree: Path, tmp_path: Path) -> None:
+    root = tmp_path / "other-hips"
+    write_survey(root, "fields", "ivo://corot.vo/corot/hips/fields", moc=field_moc(), t_min="54139.5",
+                 t_max="56221.25", obs_regime="Optical")
+    second = MOC.from_cone(lon=280 * u.deg, lat=5 * u.deg, radius=1 * u.deg, max_depth=10)
+    write_survey(root, "targets", "ivo://corot.vo/corot/hips/targets", moc=second, t_min="54000", t_max="55000")
+    surveys = published_surveys(root, BASE, "corot.vo")
+    builder = RecordBuilder(load_profile(), Settings(data_dir=tmp_path, base_url=BASE))
+    coverage = builder.collection(None, (), surveys).element.find("coverage")
+    spatial = MOC.from_string(coverage.findtext("spatial"), format="ascii")
+    assert field_moc().union(second).difference(spatial).empty()
+    assert [float(v) for v in coverage.findtext("temporal").split()] == [54000.0, 56221.25]
+    assert [w.text for w in coverage.iterfind("waveband")] == ["Optical"]
+    assert coverage.find("footprint") is None
+    # without surveys the collection states its declared messengers only
+    bare = builder.collection(None).element.find("coverage")
+    assert [child.tag for child in bare] == ["waveband"]
