@@ -50,6 +50,7 @@ from vo_service.mission import (
     runs,
     to_mjd,
 )
+from vo_service.spatial import angular_distance
 from vo_service.store.base import Equals, Query, Store
 
 #: Exposure of one full image: 32 s on the exoplanet CCDs, 1 s on the asteroseismology ones.
@@ -199,10 +200,7 @@ def render_ccd(pointing: Pointing, ccd: str, stars: Stars, *, binning: int = 1,
     x, y = np.asarray(x, dtype=np.float64), np.asarray(y, dtype=np.float64)
     near = np.isfinite(x) & (x > -hx) & (x < side + hx) & (y > -hy) & (y < side + hy)
     # The tangent plane maps the opposite hemisphere too: keep stars within 10° of the centre.
-    cos_sep = (np.sin(np.radians(stars.dec)) * math.sin(math.radians(pointing.dec))
-               + np.cos(np.radians(stars.dec)) * math.cos(math.radians(pointing.dec))
-               * np.cos(np.radians(stars.ra - pointing.ra)))
-    near &= cos_sep > math.cos(math.radians(10.0))
+    near &= angular_distance(stars.ra, stars.dec, pointing.ra, pointing.dec) < 10.0
     exposure = EXPOSURE_S[channel]
     signal = stamp_stars((side, side), x[near], y[near], star_flux(stars.vmag[near], channel), channel, binning)
     pixels = binning * binning

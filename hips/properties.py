@@ -16,6 +16,7 @@ import numpy as np
 import numpy.typing as npt
 
 from hips.imagetiles import atomic_write
+from vo_service.spatial import angular_distance, to_radec
 
 #: Keywords every HiPS must declare (HiPS 1.0 §4.4.1; ``hips_order`` and ``hips_frame``
 #: apply to every spatial HiPS, ``hips_tile_width`` to image ones).
@@ -111,9 +112,10 @@ def initial_view(lon: npt.ArrayLike, lat: npt.ArrayLike, *, radius_deg: float = 
     group = vec[vec @ centre_guess > cos_r]
     mean = group.mean(axis=0)
     mean /= np.linalg.norm(mean)
-    spread = math.degrees(math.acos(float(np.clip((group @ mean).min(), -1.0, 1.0))))
     centre_ra = math.degrees(math.atan2(mean[1], mean[0])) % 360.0
     centre_dec = math.degrees(math.asin(float(np.clip(mean[2], -1.0, 1.0))))
+    group_ra, group_dec = to_radec(group)
+    spread = float(np.max(angular_distance(group_ra, group_dec, centre_ra, centre_dec)))
     return round(centre_ra, 5), round(centre_dec, 5), round(min(max(2.2 * spread + 1.0, 1.0), 60.0), 3)
 
 

@@ -33,7 +33,15 @@ from tap.adql.annotated import (
 from tap.adql.errors import AdqlError
 from tap.adql.geometry import ConstantShape, constant_number, split_coordsys
 from vo_service.metadata import TableMeta
-from vo_service.spatial import HPX_COLUMN, GeometryError, box_polygon, cone_ranges, polygon_contains, polygon_ranges
+from vo_service.spatial import (
+    HPX_COLUMN,
+    GeometryError,
+    box_polygon,
+    cone_ranges,
+    polygon_ranges,
+    polygon_vertices,
+    within_hemisphere,
+)
 from vo_service.store.duckdb_store import quote_ident
 
 RelationSql = Callable[[TableMeta], str]
@@ -748,11 +756,11 @@ def _valid_positions(values: Sequence[float]) -> bool:
 
 
 def _small_polygon(values: Sequence[float]) -> bool:
+    """Whether a constant polygon is one the spherical geometry handles (less than a hemisphere)."""
     try:
-        polygon_contains(list(values), [values[0]], [values[1]])
+        return within_hemisphere(polygon_vertices(values))
     except GeometryError:
         return False
-    return True
 
 
 def _point_value(t: _Translator, call: n.FunctionCall) -> str:

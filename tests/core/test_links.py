@@ -12,6 +12,7 @@ from starlette.testclient import TestClient
 
 from vo_service.links import DATALINK_PATH, datalink_url
 from vo_service.settings import Settings
+from vo_service.store.factory import open_store
 
 
 def _votable(content: bytes) -> Any:
@@ -33,7 +34,10 @@ def test_every_published_datalink_url_is_the_core_one(client: TestClient, settin
     expected = datalink_url(settings)
     assert expected == f"{settings.base_url}{DATALINK_PATH}"
 
-    # TAP: ObsCore access_url rows, and the service descriptor of a publisher-DID column.
+    # TAP: ObsCore access_url rows, and the service descriptor of a publisher-DID column.  The
+    # ObsCore view takes base_url from the settings of the last store opened on the database in
+    # this process (other tests open the shared archive with other settings): open one with ours.
+    open_store(settings).close()
     tap = client.get("/tap/sync", params={"LANG": "ADQL", "QUERY": (
         "SELECT TOP 3 obs_publisher_did, access_url FROM ivoa.obscore")})
     assert tap.status_code == 200
