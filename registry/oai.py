@@ -132,6 +132,12 @@ def _parse_stamp(text: str | None, *, upper: bool) -> datetime | None:
     raise OaiError("badArgument", f"{text!r} is not a date (YYYY-MM-DD) or time (YYYY-MM-DDThh:mm:ssZ) in UTC")
 
 
+def _xml_text(value: str) -> bool:
+    """Whether XML 1.0 can carry ``value`` (§2.2 Char): the response echoes the arguments."""
+    return all(char in "\t\n\r" or " " <= char <= "\ud7ff" or "\ue000" <= char <= "\ufffd"
+               or "\U00010000" <= char <= "\U0010ffff" for char in value)
+
+
 def _arguments(params: Mapping[str, Sequence[str]]) -> tuple[str, dict[str, str]]:
     """The verb and its arguments; repeated or unknown arguments are badArgument (§3.1.1)."""
     verbs = params.get("verb", [])
@@ -148,6 +154,8 @@ def _arguments(params: Mapping[str, Sequence[str]]) -> tuple[str, dict[str, str]
             raise OaiError("badArgument", f"{verb} does not take the argument {name!r}")
         if len(values) != 1:
             raise OaiError("badArgument", f"The argument {name!r} is repeated")
+        if not _xml_text(values[0]):
+            raise OaiError("badArgument", f"The argument {name!r} holds characters XML cannot carry")
         arguments[name] = values[0]
     if "resumptionToken" in arguments:
         if len(arguments) > 1:

@@ -5,12 +5,21 @@ from __future__ import annotations
 
 import time
 from collections.abc import Iterator
+from urllib.parse import quote
 
 import httpx
 import pytest
 from lxml import etree
 
-from tests.hostile.documents import ENDPOINTS, VOTABLE_NS, Endpoint, assert_standard_answer, dali_error, scs_error
+from tests.hostile.documents import (
+    ENDPOINTS,
+    VOTABLE_NS,
+    Endpoint,
+    assert_standard_answer,
+    dali_error,
+    oai_error,
+    scs_error,
+)
 
 pytestmark = pytest.mark.interop
 IDS = [endpoint.name for endpoint in ENDPOINTS]
@@ -135,6 +144,26 @@ def test_responseformat_values(http: httpx.Client, value: str) -> None:
     assert "RESPONSEFORMAT" in dali_error(links, 400)
 
 
+@pytest.mark.parametrize("endpoint", ENDPOINTS, ids=IDS)
+@pytest.mark.parametrize("char", ["\x00", "\x01", "\x1b", "\ufffe", "\ud800"])
+def test_control_characters_in_every_parameter(http: httpx.Client, endpoint: Endpoint, char: str) -> None:
+    """Characters XML cannot carry, in each parameter in turn: the answers echo parameters
+    and messages into XML documents, never a 5xx."""
+    for index in range(len(endpoint.params)):
+        params = [(name, value + char if position == index else value)
+                  for position, (name, value) in enumerate(endpoint.params)]
+        body = "&".join(f"{name}={quote(value, safe='', errors='surrogatepass')}" for name, value in params)
+        response = http.post(endpoint.path, content=body.encode(),
+                             headers={"content-type": "application/x-www-form-urlencoded"})
+        assert_standard_answer(endpoint, response)
+
+
+def test_oai_arguments_xml_cannot_carry(http: httpx.Client) -> None:
+    response = http.get("/registry/oai.xml", params={"verb": "GetRecord", "identifier": "ivo://corot.vo\x01",
+                                                     "metadataPrefix": "ivo_vor"})
+    assert "characters XML cannot carry" in oai_error(response)
+
+
 def test_nul_in_adql(http: httpx.Client) -> None:
     response = http.post("/tap/sync", data={"LANG": "ADQL", "QUERY": "SELECT ra FROM corot.targets\x00"})
     assert "NUL" in dali_error(response, 400)
@@ -155,3 +184,37 @@ def test_error_documents_are_valid_votables(http: httpx.Client) -> None:
     response = http.get("/tap/sync", params={"LANG": "ADQL", "QUERY": LITERALS[0][0]})
     root = etree.fromstring(response.content)
     assert root.tag == f"{{{VOTABLE_NS['v']}}}VOTABLE"
+
+
+@pytest.fixture
+def pending_job(http: httpx.Client) -> Iterator[str]:
+    response = http.post("/tap/async", data={"LANG": "ADQL", "QUERY": "SELECT TOP 1 ra FROM corot.targets"},
+                         follow_redirects=False)
+    assert response.status_code == 303
+    yield response.headers["location"]
+    http.delete(response.headers["location"])
+
+
+@pytest.mark.parametrize(("resource", "params", "status", "fragment"), [
+    ("", {"WAIT": HUGE}, 400, "Invalid WAIT"),
+    ("", {"WAIT": "1", "PHASE": "\x01"}, 400, "Invalid PHASE"),
+    ("/executionduration", {"EXECUTIONDURATION": HUGE}, 400, "Invalid EXECUTIONDURATION"),
+    ("/destruction", {"DESTRUCTION": HUGE}, 400, "Invalid DESTRUCTION"),
+    ("/phase", {"PHASE": "RUN\x00"}, 400, "PHASE"),
+    ("/parameters", {"QUERY": "x" * (4 * 1024 * 1024 + 1)}, 413, "limit of 4194304 bytes"),
+    ("/phase", {f"P{index}": "1" for index in range(100_001)}, 413, "more than 100000 parameters"),
+])
+def test_uws_job_resources(http: httpx.Client, pending_job: str, resource: str, params: dict[str, str],
+                           status: int, fragment: str) -> None:
+    """The job's own resources read their parameters with the same reader and limits (UWS 1.1 §2.2)."""
+    if resource:
+        response = http.post(f"{pending_job}{resource}", data=params, follow_redirects=False)
+    else:
+        response = http.get(pending_job, params=params)
+    assert fragment in dali_error(response, status)
+
+
+def test_uws_job_list_filters(http: httpx.Client) -> None:
+    assert "Invalid LAST" in dali_error(http.get("/tap/async", params={"LAST": "-" + HUGE}), 400)
+    response = http.get("/tap/async", params={"LAST": HUGE})
+    assert response.status_code == 200 or "Invalid LAST" in dali_error(response, 400)

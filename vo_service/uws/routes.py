@@ -262,10 +262,12 @@ class _Endpoints:
         """GET /{jobs}/{job}: the job document; WAIT (and PHASE) make it block (§2.2.1.2)."""
         job_id = request.path_params["job_id"]
         service = self.service(request)
-        query = {key.lower(): value for key, value in request.query_params.multi_items()}
-        if "wait" in query:
-            timeout = _parse_wait(query["wait"])
-            phase = _parse_phase(query["phase"]) if "phase" in query else None
+        params = await request_params(request, self.job_type.request_limits)
+        wait = params.single("WAIT")
+        if wait is not None:
+            timeout = _parse_wait(wait)
+            phase_text = params.single("PHASE")
+            phase = _parse_phase(phase_text) if phase_text is not None else None
             job = await service.wait(self.job_type, job_id, self.viewer(request), timeout=timeout, phase=phase)
         else:
             job = await self.call(service.get, self.job_type, job_id, self.viewer(request))
