@@ -25,6 +25,8 @@ log = logging.getLogger(__name__)
 
 #: Survey folder names the HiPS node serves (``/hips/<name>``).
 SURVEY_NAME = re.compile(r"^[a-z][a-z0-9_-]{0,39}$")
+#: An IVOA identifier of a registry record: authority and resource key (IVOA Identifiers 2.0 §2.2).
+RESOURCE_IVOID = re.compile(r"ivo://[\w\-.!~*'()+=]{3,}(/[\w\-.!~*'()+=]+)+")
 #: The coverage in a record: at least this order (about 1°, VODataService 1.2 §3.3) ...
 MIN_MOC_ORDER = 6
 #: ... and at most this order (cells of 7'), as long as the text stays below MAX_MOC_CHARS.
@@ -119,6 +121,10 @@ def published_surveys(hips_dir: Path, base_url: str, authority: str) -> list[Sur
             continue
         creator_did = properties.get("creator_did", "")
         if not creator_did.lower().startswith(prefix) or not properties.get("obs_title"):
+            continue
+        if not RESOURCE_IVOID.fullmatch(creator_did):
+            log.warning("a HiPS whose creator_did is not a resource identifier is not published",
+                        extra={"survey": folder.name, "creator_did": creator_did})
             continue
         if "private" in properties.get("hips_status", "").lower().split():
             continue  # HiPS 1.0 §4.4.1: not for public use

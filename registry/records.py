@@ -271,7 +271,13 @@ class RecordBuilder:
                            if s.tables and s.vosi in documents), None)
         reserved = {self.ivoid(spec.suffix).lower() for spec in (self.profile.organisation, self.profile.authority,
                     self.profile.registry, self.profile.collection, *self.profile.services)}
-        hips = [self.hips(survey) for survey in surveys]
+        hips = []
+        for survey in surveys:
+            try:
+                hips.append(self.hips(survey))
+            except ValueError as exc:  # properties that make no valid record: the others are published
+                log.warning("a HiPS whose properties make no valid record is not published",
+                            extra={"survey": survey.name, "error": str(exc)})
         served = [(record.identifier, record.title) for record in hips if record.identifier.lower() not in reserved]
         records.append(self.collection(tap_tables, served, surveys))
         for spec in self.profile.services:

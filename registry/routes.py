@@ -84,7 +84,7 @@ def ready(ctx: ServiceContext) -> None:
     that cannot be built is logged and answers 503; it never keeps the data services down."""
     try:
         ctx.extras[EXTRA_KEY] = build_repository(ctx)
-    except (RecordError, OSError):
+    except (RecordError, ValueError, OSError):  # ValueError: a declaration making no valid model
         log.exception("the registry records cannot be built; /registry/oai.xml answers 503")
 
 

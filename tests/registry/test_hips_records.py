@@ -46,6 +46,7 @@ def hips_tree(tmp_path: Path) -> Path:
     write_survey(root, "dss", "ivo://cds/P/DSS2/color", moc=field_moc())  # someone else's HiPS
     write_survey(root, "odd", "ivo://corot.vo?dataset")  # a dataset identifier, no record key
     write_survey(root, "secret", "ivo://corot.vo/corot/hips/secret", hips_status="private master unclonable")
+    write_survey(root, "spaced", "ivo://corot.vo/corot/hips/with space")  # no valid identifier
     (root / "moc").mkdir()  # not a survey: no properties
     return root
 
@@ -157,3 +158,15 @@ def test_the_collection_and_its_services_cover_what_the_surveys_cover(hips_tree:
     # without surveys the collection states its declared messengers only
     bare = builder.collection(None).element.find("coverage")
     assert [child.tag for child in bare] == ["waveband"]
+
+
+def test_an_unreadable_moc_leaves_the_record_without_sky_coverage(tmp_path: Path) -> None:
+    root = tmp_path / "hips"
+    write_survey(root, "broken", "ivo://corot.vo/corot/hips/broken", t_min="54000", t_max="54100")
+    (root / "broken" / "Moc.fits").write_bytes(b"SIMPLE  = this is not a FITS file")
+    (survey,) = published_surveys(root, BASE, "corot.vo")
+    assert survey.moc is None
+    record = RecordBuilder(load_profile(), Settings(data_dir=tmp_path, base_url=BASE)).hips(survey)
+    coverage = record.element.find("coverage")
+    assert coverage.find("spatial") is None and coverage.find("footprint") is None
+    assert coverage.findtext("temporal") == "54000.0 54100.0"
