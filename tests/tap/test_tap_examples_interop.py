@@ -8,11 +8,14 @@ source list it serves itself, by URL (TAP 1.1 §2.3.7).
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import httpx
 import pytest
 from lxml import etree
 
-from tap.examples import load_examples
+from tap.examples import load_examples, sample_url
+from tests.cone.test_scs_interop import votlint
 from tests.tap.helpers import COROT7_ID
 
 pytestmark = pytest.mark.interop
@@ -52,3 +55,8 @@ def test_pyvo_runs_every_example(live_server: str) -> None:
             assert COROT7_ID in set(result["corot_id"])
             assert "CoRoT-7" in set(result["source_name"])
     assert uploaded == 1
+
+
+def test_sample_source_list_passes_votlint(live_server: str, tmp_path: Path) -> None:
+    for sample in load_examples().samples:
+        assert votlint(sample_url(f"{live_server}/tap", sample.id), tmp_path) == ""
