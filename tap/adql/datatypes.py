@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from typing import Literal
 
-from vo_service.metadata import ColumnMeta
+from vo_service.metadata import ColumnMeta, VOTableDatatype
 
 Kind = Literal["numeric", "string", "timestamp", "geometry", "boolean", "null", "array"]
 Shape = Literal["point", "circle", "polygon", "region"]
@@ -27,7 +27,7 @@ class ValueType:
     """How values of an expression are typed and serialised."""
 
     kind: Kind
-    datatype: str
+    datatype: VOTableDatatype
     arraysize: str | None = None
     xtype: str | None = None
     shape: Shape | None = None
