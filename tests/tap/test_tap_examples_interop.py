@@ -1,4 +1,5 @@
-"""pyvo runs every TAP example as given, against uvicorn on 127.0.0.1 (DALI 1.1 §2.3).
+"""pyvo runs every TAP example as given, and TOPCAT's reader finds the declared upload,
+against uvicorn on 127.0.0.1 (DALI 1.1 §2.3).
 
 pyvo reads the queries from ``/tap/examples`` (``TAPService.examples``); the DALI generic
 parameters of each example (§2.3.5) are read from the same document, as TOPCAT reads them,
@@ -8,6 +9,8 @@ source list it serves itself, by URL (TAP 1.1 §2.3.7).
 
 from __future__ import annotations
 
+import os
+import subprocess
 from pathlib import Path
 
 import httpx
@@ -16,9 +19,13 @@ from lxml import etree
 
 from tap.examples import load_examples, sample_url
 from tests.cone.test_scs_interop import votlint
+from tests.conftest import require_tool
 from tests.tap.helpers import COROT7_ID
 
 pytestmark = pytest.mark.interop
+
+#: Where Debian's stilts package installs the Starlink libraries TOPCAT is built from.
+STARLINK_JARS = "/usr/share/java"
 
 
 def _declared(document: bytes) -> dict[str, dict[str, str]]:
@@ -60,3 +67,21 @@ def test_pyvo_runs_every_example(live_server: str) -> None:
 def test_sample_source_list_passes_votlint(live_server: str, tmp_path: Path) -> None:
     for sample in load_examples().samples:
         assert votlint(sample_url(f"{live_server}/tap", sample.id), tmp_path) == ""
+
+
+def test_topcat_reads_the_declared_upload(live_server: str) -> None:
+    """TOPCAT's examples reader (uk.ac.starlink.vo.DaliExampleReader, from the STILTS
+    packages) finds the UPLOAD generic parameter of the upload example."""
+    java = require_tool("java")
+    if not list(Path(STARLINK_JARS).glob("starlink-vo*.jar")):
+        if os.environ.get("CI"):
+            pytest.fail("the Starlink VO library is required in CI (it comes with stilts)")
+        pytest.skip("the Starlink VO library (package of stilts) is not installed")
+    run = subprocess.run([java, "-cp", f"{STARLINK_JARS}/*", "uk.ac.starlink.vo.DaliExampleReader",
+                          f"{live_server}/tap/examples"], capture_output=True, text=True, timeout=120, check=False)
+    assert run.returncode == 0, run.stderr[-2000:]
+    blocks = run.stdout.split("\n\n")
+    upload = [block for block in blocks if block.lstrip().startswith("upload-crossmatch:")]
+    assert len(upload) == 1, run.stdout[-3000:]
+    parameters = upload[0].split("generic-parameters:")[1].split("properties:")[0].split()
+    assert parameters == ["UPLOAD", f"sources,{sample_url(f'{live_server}/tap', 'corot-planet-hosts')}"]
