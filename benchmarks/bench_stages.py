@@ -134,8 +134,9 @@ class Workload:
 def tap_stages(ctx: Any, work: Workload, kind: str, query: str, n: int, samples: Samples) -> None:
     """The stages of one TAP query, each timed ``n`` times."""
     from tap.adql import annotate, parse, translate_duckdb
-    from tap.execution import encode_result, plans_of, run_batches
+    from tap.execution import encode_result, run_batches
     from tap.params import query_request
+    from tap.routes import TapService
     from tap.sync import _block, _prepare  # the endpoint's own worker-thread call
     from tap.uploads import is_upload, relation_name
     from vo_service.access import Viewer
@@ -144,7 +145,7 @@ def tap_stages(ctx: Any, work: Workload, kind: str, query: str, n: int, samples:
     viewer = Viewer()
     limits = ctx.settings.limits
     store = ctx.store
-    plans = plans_of(ctx)
+    plans = ctx.service(TapService).runtime.get().plans
 
     def relation(table: Any) -> str:
         return str(relation_name(table) if is_upload(table) else store.relation_sql(table, viewer))
@@ -165,7 +166,7 @@ def tap_stages(ctx: Any, work: Workload, kind: str, query: str, n: int, samples:
 
     def whole(text: str) -> int:
         tap_request = query_request(DaliParams(list(work.tap_params(text).items())), limits)
-        first, chunks = _prepare(ctx, viewer, tap_request, lambda name: None)
+        first, chunks = _prepare(ctx, plans, viewer, tap_request, lambda name: None)
         size = len(first)
         while (block := _block(chunks)) is not None:
             size += len(block)
@@ -179,27 +180,24 @@ def tap_stages(ctx: Any, work: Workload, kind: str, query: str, n: int, samples:
 def stage_round(data_dir: Path, work: Workload, repeat: int, samples: Samples) -> None:
     """Phase 1: each stage of each request path, in process."""
     from cone.query import cone_query, output_batches
-    from cone.routes import EXTRA_KEY as CONE_KEY
-    from cone.routes import startup as cone_startup
-    from cone.service import ConeService
-    from tap.routes import startup as tap_startup
+    from cone.routes import ConeSearch
+    from tap.routes import TapService
     from vo_service.access import Viewer
-    from vo_service.app import build_context
+    from vo_service.app import build_context, start_services, stop_services
     from vo_service.params import DaliParams
     from vo_service.settings import Settings
 
     settings = Settings(data_dir=data_dir, log_level="WARNING")
-    ctx = build_context(settings)
+    ctx = build_context(settings, [TapService(), ConeSearch()])
     try:
-        tap_startup(ctx)
-        cone_startup(ctx)
+        start_services(ctx)
         viewer = Viewer()
         limits = settings.limits
         store = ctx.store
         for kind, query in work.tap.items():
             tap_stages(ctx, work, kind, query, max(3, repeat // 8) if kind == "tap-100k" else repeat, samples)
 
-        service: ConeService = ctx.extras[CONE_KEY]
+        service = ctx.service(ConeSearch).runtime.get()
         endpoint = service.endpoints["targets"]
         counter = iter(range(10**9))
 
@@ -222,9 +220,7 @@ def stage_round(data_dir: Path, work: Workload, repeat: int, samples: Samples) -
         timed(samples, "scs/in-process",
               lambda: drain(service.respond(store, viewer, "targets", scs_params())[0]), repeat)
     finally:
-        for jobs in ctx.jobs.values():
-            jobs.close()
-        ctx.store.close()
+        stop_services(ctx)
 
 
 def cpu_ms(pid: int) -> float:

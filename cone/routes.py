@@ -19,14 +19,14 @@ from starlette.routing import BaseRoute, Route
 
 from cone.capabilities import CONESEARCH_STANDARD_ID
 from cone.profile import load_profile
-from cone.service import ConeService, endpoint_url
+from cone.service import MOUNT, ConeService, endpoint_url
 from vo_service.access import Viewer
 from vo_service.context import ServiceContext, get_context, get_viewer
 from vo_service.faults import ServiceFault
 from vo_service.faults_render import FaultRenderer, scs_fault_response
 from vo_service.params import DaliParams, RequestLimits, request_params
 from vo_service.responses import buffer_or_stream
-from vo_service.services import ServiceLink, VosiDocuments
+from vo_service.services import ProtocolService, Runtime, ServiceLink, VosiDocuments, bind
 from vo_service.settings import Settings
 from vo_service.store.base import Store, StoreError
 from vo_service.vosi_availability import availability_response
@@ -34,18 +34,9 @@ from vo_service.votable.errors import scs_error_votable
 
 log = logging.getLogger(__name__)
 
-EXTRA_KEY = "cone"
 #: Responses up to this size are sent whole; bigger ones stream.
 BUFFERED_BYTES = 512 * 1024
 XML_MEDIA_TYPE = "text/xml"
-
-
-def _service(ctx: ServiceContext) -> ConeService:
-    service = ctx.extras.get(EXTRA_KEY)
-    if not isinstance(service, ConeService):
-        service = ConeService.build(ctx.settings, ctx.catalogue, ctx.store)
-        ctx.extras[EXTRA_KEY] = service
-    return service
 
 
 def _answer(service: ConeService, store: Store, viewer: Viewer, catalogue: str, params: DaliParams) -> Response:
@@ -61,61 +52,14 @@ def _answer(service: ConeService, store: Store, viewer: Viewer, catalogue: str, 
                         media_type=XML_MEDIA_TYPE)
 
 
-def _search(catalogue: str) -> Callable[[Request], Awaitable[Response]]:
-    async def search(request: Request) -> Response:
-        ctx = get_context(request)
-        params = await request_params(request, RequestLimits.of(ctx.settings.limits))
-        return await ctx.cpu_lane.run(_answer, _service(ctx), ctx.store, get_viewer(request), catalogue, params)
-
-    search.__name__ = f"scs_{catalogue}"
-    return search
-
-
-async def capabilities(request: Request) -> Response:
-    return Response(_service(get_context(request)).capabilities, media_type=XML_MEDIA_TYPE)
+async def capabilities(request: Request, service: ConeService) -> Response:
+    """VOSI capabilities (VOSI 1.1 §3.1) of the cone searches."""
+    return Response(service.capabilities, media_type=XML_MEDIA_TYPE)
 
 
 async def availability(request: Request) -> Response:
     """VOSI availability (VOSI 1.1 §3.2)."""
     return await availability_response(request, "corot.targets", "cone-search service")
-
-
-def routes() -> list[BaseRoute]:
-    """One route per endpoint path of ``resources/scs/scs.toml``, plus VOSI."""
-    profile = load_profile()
-    found: list[BaseRoute] = []
-    for spec in profile.catalogues:
-        for path in spec.paths:
-            found.append(Route(f"/{path}", _search(spec.name), methods=["GET", "POST"]))
-    found.append(Route("/capabilities", capabilities, methods=["GET"]))
-    found.append(Route("/availability", availability, methods=["GET"]))
-    return found
-
-
-def fault_documents(settings: Settings) -> dict[str, FaultRenderer]:
-    """Requests refused before the search (too large, malformed) get the SCS error document."""
-    return {"": scs_fault_response}
-
-
-def services(settings: Settings) -> list[ServiceLink]:
-    return [ServiceLink(title=spec.title, standard="SCS 1.03", standard_id=CONESEARCH_STANDARD_ID,
-                        url=endpoint_url(settings, spec.paths[0]))
-            for spec in load_profile().catalogues]
-
-
-def startup(ctx: ServiceContext) -> None:
-    """Build the column sets, descriptors and capabilities once, before the first request,
-    and have the store hold the searched tables ready for cone queries."""
-    service = ConeService.build(ctx.settings, ctx.catalogue, ctx.store)
-    ctx.extras[EXTRA_KEY] = service
-    for table in sorted({endpoint.table.name for endpoint in service.endpoints.values()}):
-        ctx.store.preload(table)
-    warm_up(service, ctx.store)
-
-
-def vosi_documents(ctx: ServiceContext) -> VosiDocuments:
-    """The VOSI capabilities document, for the registry records of the cone searches."""
-    return VosiDocuments(_service(ctx).capability_models)
 
 
 def warm_up(service: ConeService, store: Store) -> None:
@@ -132,14 +76,60 @@ def warm_up(service: ConeService, store: Store) -> None:
             log.warning("cone search warm-up failed for %s: %s", spec.name, exc)
 
 
-__all__ = [
-    "EXTRA_KEY",
-    "availability",
-    "capabilities",
-    "fault_documents",
-    "routes",
-    "services",
-    "startup",
-    "vosi_documents",
-    "warm_up",
-]
+class ConeSearch(ProtocolService):
+    """The cone searches of ``resources/scs/scs.toml``; the runtime is the prepared
+    :class:`ConeService` (column sets, descriptors, capabilities)."""
+
+    prefix = MOUNT
+
+    def __init__(self) -> None:
+        self.runtime: Runtime[ConeService] = Runtime("The cone-search service is starting; try again in a moment")
+
+    def _search(self, catalogue: str) -> Callable[[Request], Awaitable[Response]]:
+        async def search(request: Request) -> Response:
+            ctx = get_context(request)
+            service = self.runtime.get()
+            params = await request_params(request, RequestLimits.of(ctx.settings.limits))
+            return await ctx.cpu_lane.run(_answer, service, ctx.store, get_viewer(request), catalogue, params)
+
+        search.__name__ = f"scs_{catalogue}"
+        return search
+
+    def routes(self) -> list[BaseRoute]:
+        """One route per endpoint path of ``resources/scs/scs.toml``, plus VOSI."""
+        profile = load_profile()
+        found: list[BaseRoute] = []
+        for spec in profile.catalogues:
+            for path in spec.paths:
+                found.append(Route(f"/{path}", self._search(spec.name), methods=["GET", "POST"]))
+        found.append(Route("/capabilities", bind(self.runtime, capabilities), methods=["GET"]))
+        found.append(Route("/availability", availability, methods=["GET"]))
+        return found
+
+    def links(self, settings: Settings) -> list[ServiceLink]:
+        return [ServiceLink(title=spec.title, standard="SCS 1.03", standard_id=CONESEARCH_STANDARD_ID,
+                            url=endpoint_url(settings, spec.paths[0]))
+                for spec in load_profile().catalogues]
+
+    def fault_documents(self, settings: Settings) -> dict[str, FaultRenderer]:
+        """Requests refused before the search (too large, malformed) get the SCS error document."""
+        return {"": scs_fault_response}
+
+    def start(self, ctx: ServiceContext) -> None:
+        """Build the column sets, descriptors and capabilities once, before the first request,
+        and have the store hold the searched tables ready for cone queries."""
+        service = ConeService.build(ctx.settings, ctx.catalogue, ctx.store)
+        for table in sorted({endpoint.table.name for endpoint in service.endpoints.values()}):
+            ctx.store.preload(table)
+        warm_up(service, ctx.store)
+        self.runtime.set(service)
+
+    def vosi(self, ctx: ServiceContext) -> VosiDocuments:
+        """The VOSI capabilities document, for the registry records of the cone searches."""
+        return VosiDocuments(self.runtime.get().capability_models)
+
+    def stop(self, ctx: ServiceContext) -> None:
+        self.runtime.set(None)
+
+
+__all__ = ["ConeSearch", "availability", "capabilities", "warm_up"]

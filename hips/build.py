@@ -191,9 +191,7 @@ def build_all(settings: Settings, store: Store, progress: bool = True, *,
             fields_metadata(settings, covered, binning), workers=options.workers,
             progress=options.progress, full=options.full, name="fields"))
     if "targets" in options.surveys:
-        catalogue = catalogue or getattr(store, "catalogue", None)
-        if catalogue is None:
-            raise ValueError("the targets survey needs the metadata catalogue")
+        catalogue = catalogue or store.catalogue
         table, columns = target_rows(store, catalogue)
         reports.append(build_catalog_survey(
             settings.hips_dir / "targets", table, columns, CatalogSurveySpec(), targets_metadata(settings, covered),

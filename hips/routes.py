@@ -31,7 +31,7 @@ from hips.moc import NAME_PATTERN as MOC_NAME
 from hips.properties import hips_list, parse_properties, read_properties
 from hips.viewer import aladin_js
 from vo_service.context import ServiceContext, get_context
-from vo_service.services import ServiceLink
+from vo_service.services import ProtocolService, ServiceLink
 from vo_service.settings import Settings
 
 SURVEY_NAME = re.compile(r"^[a-z][a-z0-9_-]{0,39}$")
@@ -308,35 +308,40 @@ def _environment() -> Environment:
     return Environment(loader=FileSystemLoader(TEMPLATES), autoescape=select_autoescape(["html"]))
 
 
-def routes() -> list[BaseRoute]:
-    return [
-        Route("/list", hips_list_endpoint, methods=["GET", "HEAD"]),
-        Route("/moc/{name}", moc_file, methods=["GET", "HEAD"]),
-        Route("/viewer", viewer_page, methods=["GET", "HEAD"]),
-        Route("/viewer/aladin.js", viewer_script, methods=["GET", "HEAD"]),
-        Route("/{survey}", survey_page, methods=["GET", "HEAD"]),
-        Route("/{survey}/{path:path}", hips_file, methods=["GET", "HEAD"]),
-    ]
+class HipsNode(ProtocolService):
+    """The HiPS node: the surveys built under the data directory, their list, the MOCs and
+    the viewer.  Surveys appear when built, without a restart, so it keeps no runtime."""
+
+    prefix = "/hips"
+
+    def routes(self) -> list[BaseRoute]:
+        return [
+            Route("/list", hips_list_endpoint, methods=["GET", "HEAD"]),
+            Route("/moc/{name}", moc_file, methods=["GET", "HEAD"]),
+            Route("/viewer", viewer_page, methods=["GET", "HEAD"]),
+            Route("/viewer/aladin.js", viewer_script, methods=["GET", "HEAD"]),
+            Route("/{survey}", survey_page, methods=["GET", "HEAD"]),
+            Route("/{survey}/{path:path}", hips_file, methods=["GET", "HEAD"]),
+        ]
+
+    def links(self, settings: Settings) -> list[ServiceLink]:
+        base = f"{settings.base_url}/hips"
+        return [
+            ServiceLink("CoRoT fields of view (HiPS image)", "HiPS 1.0", "ivo://ivoa.net/std/hips#hips-1.0",
+                        f"{base}/fields"),
+            ServiceLink("CoRoT targets (HiPS catalogue)", "HiPS 1.0", "ivo://ivoa.net/std/hips#hips-1.0",
+                        f"{base}/targets"),
+            ServiceLink("HiPS list of this node", "HiPS 1.0 (HiPS list)", "ivo://ivoa.net/std/hips#hipslist-1.0",
+                        f"{base}/list"),
+            ServiceLink("Coverage of the archive (MOC)", "MOC 2.0", "ivo://ivoa.net/std/moc",
+                        f"{base}/moc/archive.fits"),
+        ]
+
+    def start(self, ctx: ServiceContext) -> None:
+        """Make sure the HiPS root exists, and tell the landing page whether the sky view
+        (Aladin Lite) can be served."""
+        hips_root(ctx.settings).mkdir(parents=True, exist_ok=True)
+        ctx.sky_view = aladin_js() is not None
 
 
-def services(settings: Settings) -> list[ServiceLink]:
-    base = f"{settings.base_url}/hips"
-    return [
-        ServiceLink("CoRoT fields of view (HiPS image)", "HiPS 1.0", "ivo://ivoa.net/std/hips#hips-1.0",
-                    f"{base}/fields"),
-        ServiceLink("CoRoT targets (HiPS catalogue)", "HiPS 1.0", "ivo://ivoa.net/std/hips#hips-1.0",
-                    f"{base}/targets"),
-        ServiceLink("HiPS list of this node", "HiPS 1.0 (HiPS list)", "ivo://ivoa.net/std/hips#hipslist-1.0",
-                    f"{base}/list"),
-        ServiceLink("Coverage of the archive (MOC)", "MOC 2.0", "ivo://ivoa.net/std/moc", f"{base}/moc/archive.fits"),
-    ]
-
-
-def startup(ctx: ServiceContext) -> None:
-    """Make sure the HiPS root exists (surveys appear there when built, no restart needed)."""
-    hips_root(ctx.settings).mkdir(parents=True, exist_ok=True)
-    ctx.extras["hips_surveys"] = sorted(surveys(ctx.settings))
-    ctx.extras["sky_view"] = aladin_js() is not None
-
-
-__all__ = ["hips_list_endpoint", "list_records", "routes", "services", "startup", "surveys"]
+__all__ = ["HipsNode", "hips_list_endpoint", "list_records", "surveys"]

@@ -44,7 +44,7 @@ from vo_service.lightcurves import ProductFormatError
 from vo_service.links import DATALINK_PATH, datalink_url
 from vo_service.params import DaliParams, RequestLimits, request_params
 from vo_service.responses import buffered_response
-from vo_service.services import ServiceLink, VosiDocuments
+from vo_service.services import Endpoint, ProtocolService, Runtime, ServiceLink, VosiDocuments, bind
 from vo_service.settings import Settings
 from vo_service.vo_models_ext import AnyCapability, Capabilities, xml_document
 from vo_service.vosi_availability import availability_response
@@ -52,7 +52,6 @@ from vo_service.votable.formats import votable_response_format
 
 log = logging.getLogger(__name__)
 
-EXTRA_KEY = "ssa"
 SSA_MEDIA_TYPE = "text/xml;content=x-votable"
 VOTABLE_MEDIA_TYPE = "application/x-votable+xml"
 XML_MEDIA_TYPE = "text/xml"
@@ -78,14 +77,6 @@ def build_runtime(ctx: ServiceContext) -> SSARuntime:
                       xml_document(Capabilities(capability=list(models))))
 
 
-def _runtime(ctx: ServiceContext) -> SSARuntime:
-    runtime = ctx.extras.get(EXTRA_KEY)
-    if not isinstance(runtime, SSARuntime):
-        runtime = build_runtime(ctx)
-        ctx.extras[EXTRA_KEY] = runtime
-    return runtime
-
-
 def _product_info(service: SSAService, product: Product) -> ProductInfo:
     row = product.row
     return ProductInfo(
@@ -107,10 +98,9 @@ def _locate(ctx: ServiceContext, viewer: Viewer, product_id: str) -> Product:
 # -- SSA queryData -----------------------------------------------------------------------------
 
 
-async def ssap(request: Request) -> Response:
+async def ssap(request: Request, runtime: SSARuntime) -> Response:
     """SSA 1.1 queryData (GET or POST)."""
     ctx = get_context(request)
-    runtime = _runtime(ctx)
     params = await request_params(request, RequestLimits.of(ctx.settings.limits))
     service = runtime.service
     plan = await ctx.cpu_lane.run(parse_query, params, service.profile, service.names,
@@ -158,12 +148,12 @@ def _light_curve(ctx: ServiceContext, viewer: Viewer, product_id: str, service: 
 
 def _series_download(
     extension: str, media_type: str, disposition: str, encode: Callable[[LightCurveTable], Iterator[bytes]]
-) -> Callable[[Request], Awaitable[Response]]:
+) -> Callable[[Request, SSARuntime], Awaitable[Response]]:
     """A download of the light curve re-encoded from its N2 file (VOTable time series, CSV)."""
 
-    async def download(request: Request) -> Response:
+    async def download(request: Request, runtime: SSARuntime) -> Response:
         ctx = get_context(request)
-        service = _runtime(ctx).service
+        service = runtime.service
         product_id = str(request.path_params["product_id"])
         viewer = get_viewer(request)
 
@@ -183,10 +173,9 @@ product_votable = _series_download("vot", VOTABLE_MEDIA_TYPE, "inline", votable_
 product_csv = _series_download("csv", "text/csv", "attachment", csv_chunks)
 
 
-async def preview(request: Request) -> Response:
+async def preview(request: Request, runtime: SSARuntime) -> Response:
     """The PNG plot of a light curve, rendered once and cached under the cache directory."""
     ctx = get_context(request)
-    runtime = _runtime(ctx)
     product_id = str(request.path_params["product_id"])
     viewer = get_viewer(request)
 
@@ -215,10 +204,10 @@ def _check_datalink_format(params: DaliParams) -> str:
     return votable_response_format(params.responseformat(), DATALINK_MEDIA_TYPE)[1]
 
 
-async def datalink(request: Request) -> Response:
+async def datalink(request: Request, runtime: SSARuntime) -> Response:
     """DataLink 1.1 {links}: one block of links (or an error row) per ID."""
     ctx = get_context(request)
-    service = _runtime(ctx).service
+    service = runtime.service
     params = await request_params(request, RequestLimits.of(ctx.settings.limits))
     media_type = _check_datalink_format(params)
     identifiers = [value.strip() for value in params.all("ID") if value.strip()]
@@ -261,10 +250,10 @@ def _cutout(ctx: ServiceContext, viewer: Viewer, service: SSAService, params: Da
                     headers={"Content-Disposition": f'attachment; filename="{name}.fits"'})
 
 
-async def soda(request: Request) -> Response:
+async def soda(request: Request, runtime: SSARuntime) -> Response:
     """SODA 1.0 {sync}: a cutout, 204 when it is empty, text/plain errors (SODA 1.0 §5)."""
     ctx = get_context(request)
-    service = _runtime(ctx).service
+    service = runtime.service
     params = await request_params(request, RequestLimits.of(ctx.settings.limits))
     viewer = get_viewer(request)
     try:
@@ -276,8 +265,9 @@ async def soda(request: Request) -> Response:
 # -- VOSI --------------------------------------------------------------------------------------
 
 
-async def capabilities(request: Request) -> Response:
-    return Response(_runtime(get_context(request)).capabilities, media_type=XML_MEDIA_TYPE)
+async def capabilities(request: Request, runtime: SSARuntime) -> Response:
+    """VOSI capabilities (VOSI 1.1 §3.1): SSA, DataLink and SODA."""
+    return Response(runtime.capabilities, media_type=XML_MEDIA_TYPE)
 
 
 async def availability(request: Request) -> Response:
@@ -285,55 +275,58 @@ async def availability(request: Request) -> Response:
     return await availability_response(request, "corot.lightcurves", "SSA, DataLink and SODA service")
 
 
-def routes() -> list[BaseRoute]:
-    return [
-        Route("/ssap.xml", ssap, methods=["GET", "POST"]),
-        Route("/products/{product_id}.fits", product_fits, methods=["GET"]),
-        Route("/products/{product_id}.vot", product_votable, methods=["GET"]),
-        Route("/products/{product_id}.csv", product_csv, methods=["GET"]),
-        Route("/preview/{product_id}.png", preview, methods=["GET"]),
-        Route(DATALINK_PATH.removeprefix(MOUNT), datalink, methods=["GET", "POST"]),
-        Route("/soda", soda, methods=["GET", "POST"]),
-        Route("/capabilities", capabilities, methods=["GET"]),
-        Route("/availability", availability, methods=["GET"]),
-    ]
+class SpectralAccess(ProtocolService):
+    """SSA with DataLink and SODA over the light curves; the runtime is the prepared
+    :class:`SSARuntime` (profile, target names, fixed documents)."""
+
+    prefix = MOUNT
+
+    def __init__(self) -> None:
+        self.runtime: Runtime[SSARuntime] = Runtime("The SSA service is starting; try again in a moment")
+
+    def routes(self) -> list[BaseRoute]:
+        def bound(handler: Callable[[Request, SSARuntime], Awaitable[Response]]) -> Endpoint:
+            return bind(self.runtime, handler)
+
+        return [
+            Route("/ssap.xml", bound(ssap), methods=["GET", "POST"]),
+            Route("/products/{product_id}.fits", product_fits, methods=["GET"]),
+            Route("/products/{product_id}.vot", bound(product_votable), methods=["GET"]),
+            Route("/products/{product_id}.csv", bound(product_csv), methods=["GET"]),
+            Route("/preview/{product_id}.png", bound(preview), methods=["GET"]),
+            Route(DATALINK_PATH.removeprefix(MOUNT), bound(datalink), methods=["GET", "POST"]),
+            Route("/soda", bound(soda), methods=["GET", "POST"]),
+            Route("/capabilities", bound(capabilities), methods=["GET"]),
+            Route("/availability", availability, methods=["GET"]),
+        ]
+
+    def links(self, settings: Settings) -> list[ServiceLink]:
+        base = f"{settings.base_url}{MOUNT}"
+        return [
+            ServiceLink("CoRoT light curves (SSA)", "SSA 1.1", "ivo://ivoa.net/std/SSA", f"{base}/ssap.xml"),
+            ServiceLink("CoRoT light-curve links (DataLink)", "DataLink 1.1",
+                        "ivo://ivoa.net/std/DataLink#links-1.1", datalink_url(settings)),
+            ServiceLink("CoRoT light-curve cutouts (SODA)", "SODA 1.0", "ivo://ivoa.net/std/SODA#sync-1.0",
+                        f"{base}/soda"),
+        ]
+
+    def fault_documents(self, settings: Settings) -> dict[str, FaultRenderer]:
+        """SODA requests refused before the cutout get SODA's text/plain error (SODA 1.0 §5.2)."""
+        return {"/soda": soda_fault_response}
+
+    def start(self, ctx: ServiceContext) -> None:
+        """Build the profile, target names and fixed documents before the first request, and
+        have the store hold the light-curve table ready for positional queries."""
+        runtime = build_runtime(ctx)
+        ctx.store.preload(LIGHTCURVES)
+        self.runtime.set(runtime)
+
+    def vosi(self, ctx: ServiceContext) -> VosiDocuments:
+        """The VOSI capabilities document (SSA, DataLink, SODA), for the registry record."""
+        return VosiDocuments(self.runtime.get().capability_models)
+
+    def stop(self, ctx: ServiceContext) -> None:
+        self.runtime.set(None)
 
 
-def fault_documents(settings: Settings) -> dict[str, FaultRenderer]:
-    """SODA requests refused before the cutout get SODA's text/plain error (SODA 1.0 §5.2)."""
-    return {"/soda": soda_fault_response}
-
-
-def services(settings: Settings) -> list[ServiceLink]:
-    base = f"{settings.base_url}{MOUNT}"
-    return [
-        ServiceLink("CoRoT light curves (SSA)", "SSA 1.1", "ivo://ivoa.net/std/SSA", f"{base}/ssap.xml"),
-        ServiceLink("CoRoT light-curve links (DataLink)", "DataLink 1.1", "ivo://ivoa.net/std/DataLink#links-1.1",
-                    datalink_url(settings)),
-        ServiceLink("CoRoT light-curve cutouts (SODA)", "SODA 1.0", "ivo://ivoa.net/std/SODA#sync-1.0",
-                    f"{base}/soda"),
-    ]
-
-
-def vosi_documents(ctx: ServiceContext) -> VosiDocuments:
-    """The VOSI capabilities document (SSA, DataLink, SODA), for the registry record."""
-    return VosiDocuments(_runtime(ctx).capability_models)
-
-
-def startup(ctx: ServiceContext) -> None:
-    """Build the profile, target names and fixed documents before the first request, and
-    have the store hold the light-curve table ready for positional queries."""
-    ctx.extras[EXTRA_KEY] = build_runtime(ctx)
-    ctx.store.preload(LIGHTCURVES)
-
-
-__all__ = [
-    "EXTRA_KEY",
-    "SSARuntime",
-    "build_runtime",
-    "fault_documents",
-    "routes",
-    "services",
-    "startup",
-    "vosi_documents",
-]
+__all__ = ["SSARuntime", "SpectralAccess", "build_runtime"]

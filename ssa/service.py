@@ -10,12 +10,13 @@ from ssa.dids import collection_did, publisher_did
 from ssa.profile import SSAProfile, load_profile
 from ssa.targets import TargetNames
 from ssa.votparams import PrebuiltParam
+from vo_service.access import Viewer
 from vo_service.curation import load_curation
 from vo_service.links import datalink_url
 from vo_service.metadata import Catalogue, ColumnMeta
 from vo_service.mission import planets, runs, to_mjd
 from vo_service.settings import Settings
-from vo_service.store.duckdb_store import DuckDBStore
+from vo_service.store.base import Like, Query, Store
 from vo_service.votable.envelope import Param
 
 MOUNT = "/ssa"
@@ -62,7 +63,7 @@ class SSAService:
     table_params: tuple[Param, ...]
 
     @classmethod
-    def build(cls, settings: Settings, catalogue: Catalogue, store: DuckDBStore | None) -> SSAService:
+    def build(cls, settings: Settings, catalogue: Catalogue, store: Store | None) -> SSAService:
         table = catalogue.table(LIGHTCURVES)
         profile = load_profile(table)
         names = TargetNames.build(planets(), star_names(store) if store is not None else ())
@@ -107,12 +108,14 @@ def table_params(settings: Settings, profile: SSAProfile) -> tuple[Param, ...]:
     return tuple(params)
 
 
-def star_names(store: DuckDBStore) -> list[tuple[int, str]]:
-    """(CoRoT ID, star name) of the named targets: an internal look-up of a few hundred rows."""
-    table = store.fetch_table(
-        'SELECT DISTINCT corot_id, star_name FROM "corot"."targets" WHERE star_name IS NOT NULL AND star_name <> \'\''
-    )
-    return [(int(row["corot_id"]), str(row["star_name"])) for row in table.to_pylist()]
+def star_names(store: Store) -> list[tuple[int, str]]:
+    """(CoRoT ID, star name) of the named targets (the observation log is public): a look-up
+    of a few hundred rows, each pair once."""
+    query = Query("corot.targets", ("corot_id", "star_name"),
+                  where=(Like("star_name", "_%", case_insensitive=False),), order_by=(("corot_id", False),))
+    pairs = ((int(row["corot_id"]), str(row["star_name"]))
+             for batch in store.select(query, Viewer()) for row in batch.to_pylist())
+    return list(dict.fromkeys(pairs))
 
 
 __all__ = ["LIGHTCURVES", "MOUNT", "SSAService", "Urls", "star_names", "table_params"]

@@ -4,7 +4,7 @@ Shared by the synchronous endpoint and the asynchronous job worker (TAP 1.1 §2.
 
 1. :func:`plan_query` parses and validates the query against the catalogue (plus the
    request's ``TAP_UPLOAD`` schema) and translates it to DuckDB SQL with bound parameters.
-   Archive tables are read through :meth:`DuckDBStore.relation_sql` for the viewer, so
+   Archive tables are read through :meth:`Store.relation_sql` for the viewer, so
    the access policy holds inside every subquery and join; uploads are read from the
    relations the store registers for the query.  At most MAXREC + 1 rows are fetched.
 2. :func:`run_batches` runs the SQL (lazily, as Arrow batches) and :func:`encode_result`
@@ -40,18 +40,13 @@ from tap.params import QueryRequest
 from tap.result_metadata import datalink_descriptors, declared_xtypes, echo_infos, systems_and_refs
 from tap.uploads import UploadedTable, is_upload, relation_name, upload_schema
 from vo_service.access import Viewer
-from vo_service.context import ServiceContext
 from vo_service.faults import ServiceFault, TimeoutFault, UsageFault
 from vo_service.metadata import Catalogue, TableMeta
-from vo_service.store.base import QueryTimeout, StoreError
-from vo_service.store.duckdb_store import DuckDBStore
+from vo_service.store.base import Interruptible, QueryTimeout, Store, StoreError
 from vo_service.votable.writer import EnvelopeOptions, VOTableTemplate, prepare_votable
 
 #: Rows per Arrow batch fetched from the store.
 BATCH_ROWS = 20_000
-
-#: Where the service context keeps the plan cache.
-PLANS_KEY = "tap.plans"
 
 #: Results up to this size (Arrow bytes) are remembered by their plan; larger ones stream
 #: without being kept, so memory stays bounded by the plan cache's size times this.
@@ -119,7 +114,7 @@ class QueryPlan:
 def plan_query(
     query: str,
     catalogue: Catalogue,
-    store: DuckDBStore,
+    store: Store,
     viewer: Viewer,
     maxrec: int,
     uploads: Sequence[UploadedTable] = (),
@@ -162,7 +157,7 @@ class PlanCache:
         self._plans: OrderedDict[tuple[str, int, frozenset[str]], QueryPlan] = OrderedDict()
         self._lock = threading.Lock()
 
-    def plan(self, query: str, catalogue: Catalogue, store: DuckDBStore, viewer: Viewer, maxrec: int,
+    def plan(self, query: str, catalogue: Catalogue, store: Store, viewer: Viewer, maxrec: int,
              uploads: Sequence[UploadedTable] = ()) -> QueryPlan:
         """:func:`plan_query`, from the cache when possible."""
         if uploads:
@@ -189,12 +184,6 @@ class PlanCache:
         return (plan, rows) if plan is not None and rows is not None else None
 
 
-def plans_of(ctx: ServiceContext) -> PlanCache:
-    """The plan cache of a running service (created by :func:`tap.routes.startup`)."""
-    plans: PlanCache = ctx.extras[PLANS_KEY]
-    return plans
-
-
 def store_fault(exc: StoreError) -> ServiceFault:
     """A backend failure as the fault a user sees."""
     if isinstance(exc, QueryTimeout):
@@ -216,10 +205,10 @@ def _translated_errors(batches: Iterator[pa.RecordBatch]) -> Iterator[pa.RecordB
 
 def run_batches(
     plan: QueryPlan,
-    store: DuckDBStore,
+    store: Store,
     *,
     timeout: float | None,
-    on_cursor: Callable[[Any], object] | None = None,
+    on_cursor: Callable[[Interruptible], object] | None = None,
 ) -> Iterator[pa.RecordBatch]:
     """The rows of a plan, as Arrow batches; nothing runs until the first one is asked for."""
     if plan.maxrec == 0:  # metadata only (DALI 1.1 §3.3.2): the query need not run
@@ -290,13 +279,11 @@ def _votable_template(plan: QueryPlan, request: QueryRequest, datalink_url: str)
 __all__ = [
     "BATCH_ROWS",
     "MEMO_BYTES",
-    "PLANS_KEY",
     "PlanCache",
     "QueryPlan",
     "ResultMemo",
     "encode_result",
     "plan_query",
-    "plans_of",
     "run_batches",
     "store_fault",
 ]

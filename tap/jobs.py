@@ -12,13 +12,12 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Iterator
-from typing import Any
 
 import pyarrow as pa
 
-from tap.execution import encode_result, plans_of, run_batches
+from tap.execution import encode_result, run_batches
 from tap.params import query_request
-from tap.throttle import gate_of
+from tap.runtime import TapRuntime
 from tap.uploads import file_source, load_uploads
 from vo_service.access import Viewer
 from vo_service.context import ServiceContext
@@ -26,7 +25,7 @@ from vo_service.faults import ServiceFault
 from vo_service.links import datalink_url
 from vo_service.params import DaliParams
 from vo_service.settings import Settings
-from vo_service.store.base import StoreError
+from vo_service.store.base import Interruptible, StoreError
 from vo_service.uws import Cancellation, JobInfo, JobParameters, JobType, ResultInfo, ResultSink
 from vo_service.votable.errors import error_votable
 from vo_service.votable.formats import VOTABLE_MEDIA_TYPE
@@ -79,12 +78,12 @@ class _Interrupter:
     """
 
     def __init__(self, cancellation: Cancellation, job_id: str) -> None:
-        self.cursor: Any = None
+        self.cursor: Interruptible | None = None
         self.stopped = threading.Event()
         self.job_id = job_id
         cancellation.on_cancel(self._cancelled)
 
-    def attach(self, cursor: Any) -> None:
+    def attach(self, cursor: Interruptible) -> None:
         self.cursor = cursor
 
     def _cancelled(self) -> None:
@@ -102,19 +101,21 @@ class _Interrupter:
 
 
 class TapWorker:
-    """Runs one TAP job (see the module documentation); bound to the service context."""
+    """Runs one TAP job (see the module documentation); bound to the service context and
+    the running TAP service (its plan cache and query gate)."""
 
-    def __init__(self, ctx: ServiceContext) -> None:
+    def __init__(self, ctx: ServiceContext, runtime: TapRuntime) -> None:
         self.ctx = ctx
+        self.runtime = runtime
 
     def __call__(self, job: JobInfo, params: JobParameters, sink: ResultSink) -> list[ResultInfo]:
         settings = self.ctx.settings
         request = query_request(DaliParams((p.name, p.value) for p in params), settings.limits)
         uploads = load_uploads(request.uploads, file_source(job.parameter_files), settings.limits)
-        plan = plans_of(self.ctx).plan(request.query, self.ctx.catalogue, self.ctx.store,
+        plan = self.runtime.plans.plan(request.query, self.ctx.catalogue, self.ctx.store,
                                        viewer_for(settings, job.owner), request.maxrec, uploads)
         job.cancellation.check()
-        gate = gate_of(self.ctx)
+        gate = self.runtime.gate
         while not gate.acquire_waiting(lambda: job.cancellation.cancelled):
             job.cancellation.check()  # waiting stops only when the job is cancelled: this raises
         interrupter = _Interrupter(job.cancellation, job.job_id)
@@ -141,10 +142,10 @@ class TapWorker:
         return sink.results
 
 
-def tap_job_type(ctx: ServiceContext) -> JobType:
+def tap_job_type(ctx: ServiceContext, runtime: TapRuntime) -> JobType:
     """The TAP job type with the operator's limits (TAPRegExt executionDuration, retention)."""
     return JobType.from_limits(
-        JOB_TYPE_NAME, TapWorker(ctx), ctx.settings.limits, render_error=render_error,
+        JOB_TYPE_NAME, TapWorker(ctx, runtime), ctx.settings.limits, render_error=render_error,
         default_result_id="result",
     )
 

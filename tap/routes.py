@@ -3,8 +3,9 @@
 ``/tap`` (a pointer page), ``/tap/sync``, ``/tap/async`` (UWS 1.1 job list and jobs),
 ``/tap/capabilities``, ``/tap/availability``, ``/tap/tables`` (and ``/tap/tables/{name}``)
 and ``/tap/examples`` (with ``/tap/examples/<id>.xml``, the sample source lists its upload
-examples declare).  :func:`startup` materialises TAP_SCHEMA from the catalogue, creates the
-query gate and binds the asynchronous job type to the service context.
+examples declare).  :meth:`TapService.start` materialises TAP_SCHEMA from the catalogue,
+creates the query gate, the plan cache and the job service, and binds the asynchronous job
+type to them.
 """
 
 from __future__ import annotations
@@ -16,23 +17,23 @@ from starlette.types import Receive, Scope, Send
 
 from tap.capabilities import capabilities_document, capabilities_xml
 from tap.examples import VOTABLE_MEDIA_TYPE, XHTML_MEDIA_TYPE, examples_document, load_examples, sample_votable
-from tap.execution import PLANS_KEY, PlanCache
+from tap.execution import PlanCache
 from tap.jobs import tap_job_type
 from tap.pages import base_page
+from tap.runtime import TapRuntime
 from tap.sync import sync_query
 from tap.tap_schema import tap_schema_tables
-from tap.throttle import GATE_KEY, QueryGate
+from tap.throttle import QueryGate
 from tap.vosi_tables import find_table, standalone_table, tableset
 from tap.xml import XML_MEDIA_TYPE, xml_bytes
 from vo_service.context import ServiceContext, get_context
 from vo_service.faults import NotFoundFault
-from vo_service.services import ServiceLink, VosiDocuments
+from vo_service.services import ProtocolService, Runtime, ServiceLink, VosiDocuments, bind
 from vo_service.settings import Settings
 from vo_service.uws import JobService, uws_routes
 from vo_service.vosi_availability import availability_response
 
-ASYNC_KEY = "tap.async"
-JOBS_KEY = "tap"
+STARTING = "The TAP service is starting; try again in a moment"
 
 
 def tap_url(settings: Settings) -> str:
@@ -95,62 +96,74 @@ async def home(request: Request) -> Response:
 
 
 class AsyncJobs:
-    """``/tap/async``: the UWS routes built at start-up for this service context.
+    """``/tap/async``: the UWS routes built at start-up for the running service.
 
-    The job type's worker needs the context (store, catalogue, settings), which exists only
-    once the application has started; the routes answer through the router kept there.
+    The job type's worker needs the context (store, catalogue, settings) and the service's
+    runtime, which exist only once the application has started; until then the routes
+    answer 503.
     """
 
+    def __init__(self, router: Runtime[Router]) -> None:
+        self.router = router
+
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        ctx: ServiceContext = scope["state"]["ctx"]
-        router: Router = ctx.extras[ASYNC_KEY]
-        await router(scope, receive, send)
+        await self.router.get()(scope, receive, send)
 
 
-def routes() -> list[BaseRoute]:
-    jobs = AsyncJobs()
-    return [
-        Route("/", home, methods=["GET", "HEAD"]),
-        Route("/sync", sync_query, methods=["GET", "POST"]),
-        Route("/async", jobs),
-        Route("/async/{rest:path}", jobs),
-        Route("/capabilities", capabilities, methods=["GET", "HEAD"]),
-        Route("/availability", availability, methods=["GET", "HEAD"]),
-        Route("/tables", tables, methods=["GET", "HEAD"]),
-        Route("/tables/{name:path}", table, methods=["GET", "HEAD"]),
-        Route("/examples", examples, methods=["GET", "HEAD"]),
-        Route("/examples/{name}", example_sample, methods=["GET", "HEAD"]),
-    ]
+class TapService(ProtocolService):
+    """The TAP service: TAP_SCHEMA, the query gate, the plan cache and the asynchronous jobs."""
+
+    prefix = "/tap"
+
+    def __init__(self) -> None:
+        self.runtime: Runtime[TapRuntime] = Runtime(STARTING)
+        self.async_router: Runtime[Router] = Runtime(STARTING)
+
+    def routes(self) -> list[BaseRoute]:
+        jobs = AsyncJobs(self.async_router)
+        return [
+            Route("/", home, methods=["GET", "HEAD"]),
+            Route("/sync", bind(self.runtime, sync_query), methods=["GET", "POST"]),
+            Route("/async", jobs),
+            Route("/async/{rest:path}", jobs),
+            Route("/capabilities", capabilities, methods=["GET", "HEAD"]),
+            Route("/availability", availability, methods=["GET", "HEAD"]),
+            Route("/tables", tables, methods=["GET", "HEAD"]),
+            Route("/tables/{name:path}", table, methods=["GET", "HEAD"]),
+            Route("/examples", examples, methods=["GET", "HEAD"]),
+            Route("/examples/{name}", example_sample, methods=["GET", "HEAD"]),
+        ]
+
+    def links(self, settings: Settings) -> list[ServiceLink]:
+        return [ServiceLink(title=f"{settings.title} TAP service", standard="TAP 1.1",
+                            standard_id="ivo://ivoa.net/std/TAP", url=tap_url(settings))]
+
+    def start(self, ctx: ServiceContext) -> None:
+        """TAP_SCHEMA rows from the catalogue, the query gate, the plan cache, the job service,
+        the async job type and its routes."""
+        for name, data in tap_schema_tables(ctx.catalogue).items():
+            ctx.store.replace_table(name, data)
+        jobs = JobService.from_settings(ctx.settings)
+        jobs.start()
+        runtime = TapRuntime(QueryGate(ctx.settings.limits.max_concurrent_queries), PlanCache(), jobs)
+        job_type = tap_job_type(ctx, runtime)
+        self.async_router.set(Router(
+            routes=uws_routes(lambda request: jobs, job_type, base_path="/async", render_fault=None)
+        ))
+        self.runtime.set(runtime)
+
+    def vosi(self, ctx: ServiceContext) -> VosiDocuments:
+        """The VOSI capabilities and full tables documents, for the registry record."""
+        settings = ctx.settings
+        return VosiDocuments(capabilities_document(settings, tap_url(settings)).capability,
+                             tableset(ctx.catalogue, detail=True))
+
+    def stop(self, ctx: ServiceContext) -> None:
+        """Stop the job service (running jobs are cancelled by it)."""
+        if self.runtime.started:
+            self.runtime.get().jobs.close()
+        self.runtime.set(None)
+        self.async_router.set(None)
 
 
-def services(settings: Settings) -> list[ServiceLink]:
-    return [ServiceLink(title=f"{settings.title} TAP service", standard="TAP 1.1",
-                        standard_id="ivo://ivoa.net/std/TAP", url=tap_url(settings))]
-
-
-def vosi_documents(ctx: ServiceContext) -> VosiDocuments:
-    """The VOSI capabilities and full tables documents, for the registry record."""
-    settings = ctx.settings
-    return VosiDocuments(capabilities_document(settings, tap_url(settings)).capability,
-                         tableset(ctx.catalogue, detail=True))
-
-
-def startup(ctx: ServiceContext) -> None:
-    """TAP_SCHEMA rows from the catalogue, the query gate, the plan cache, the async job type and routes."""
-    for name, data in tap_schema_tables(ctx.catalogue).items():
-        ctx.store.replace_table(name, data)
-    ctx.extras[GATE_KEY] = QueryGate(ctx.settings.limits.max_concurrent_queries)
-    ctx.extras[PLANS_KEY] = PlanCache()
-    service = ctx.jobs.get(JOBS_KEY)
-    if service is None:
-        service = JobService.from_settings(ctx.settings)
-        service.start()
-        ctx.jobs[JOBS_KEY] = service
-    job_type = tap_job_type(ctx)
-    bound: JobService = service
-    ctx.extras[ASYNC_KEY] = Router(
-        routes=uws_routes(lambda request: bound, job_type, base_path="/async", render_fault=None)
-    )
-
-
-__all__ = ["routes", "services", "startup", "vosi_documents"]
+__all__ = ["TapService", "tap_url"]

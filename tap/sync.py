@@ -22,9 +22,9 @@ from starlette.datastructures import UploadFile
 from starlette.requests import Request
 from starlette.responses import Response, StreamingResponse
 
-from tap.execution import encode_result, plans_of, run_batches
+from tap.execution import PlanCache, encode_result, run_batches
 from tap.params import QueryRequest, query_request
-from tap.throttle import gate_of
+from tap.runtime import TapRuntime
 from tap.uploads import InlineSource, load_uploads
 from vo_service.access import Viewer
 from vo_service.context import ServiceContext, get_context, get_viewer
@@ -61,7 +61,7 @@ def _block(chunks: Iterator[bytes]) -> bytes | None:
 
 
 def _prepare(
-    ctx: ServiceContext, viewer: Viewer, tap_request: QueryRequest, inline: InlineSource
+    ctx: ServiceContext, plans: PlanCache, viewer: Viewer, tap_request: QueryRequest, inline: InlineSource
 ) -> tuple[bytes, Iterator[bytes]]:
     """Uploads, plan, and the first block of the result (on a worker thread).
 
@@ -70,13 +70,14 @@ def _prepare(
     """
     settings = ctx.settings
     uploads = load_uploads(tap_request.uploads, inline, settings.limits)
-    plan = plans_of(ctx).plan(tap_request.query, ctx.catalogue, ctx.store, viewer, tap_request.maxrec, uploads)
+    plan = plans.plan(tap_request.query, ctx.catalogue, ctx.store, viewer, tap_request.maxrec, uploads)
     batches = run_batches(plan, ctx.store, timeout=settings.limits.sync_timeout_s)
     chunks = prime(encode_result(plan, tap_request, batches, datalink_url=datalink_url(settings)))
     return _block(chunks) or b"", chunks
 
 
-def _remembered(ctx: ServiceContext, viewer: Viewer, tap_request: QueryRequest) -> tuple[bytes, Iterator[bytes]] | None:
+def _remembered(ctx: ServiceContext, plans: PlanCache, viewer: Viewer,
+                tap_request: QueryRequest) -> tuple[bytes, Iterator[bytes]] | None:
     """The answer of a query whose plan remembers its rows (see :class:`tap.execution.ResultMemo`).
 
     At most :data:`tap.execution.MEMO_BYTES` of rows to encode: cheaper in the event loop
@@ -84,7 +85,7 @@ def _remembered(ctx: ServiceContext, viewer: Viewer, tap_request: QueryRequest) 
     """
     if tap_request.uploads:
         return None
-    found = plans_of(ctx).remembered(tap_request.query, viewer, tap_request.maxrec, ctx.store.data_version)
+    found = plans.remembered(tap_request.query, viewer, tap_request.maxrec, ctx.store.data_version)
     if found is None:
         return None
     plan, rows = found
@@ -139,19 +140,21 @@ def streamed_body(first: bytes, chunks: Iterator[bytes], release: Callable[[], N
     return body
 
 
-async def sync_query(request: Request) -> Response:
-    """GET/POST ``/tap/sync``: run one ADQL query and stream its result."""
+async def sync_query(request: Request, runtime: TapRuntime) -> Response:
+    """GET/POST ``/tap/sync``: run one ADQL query and stream its result (within the query
+    gate and with the plan cache of the running service)."""
     ctx = get_context(request)
     viewer = get_viewer(request)
     limits = ctx.settings.limits
-    gate = gate_of(ctx)
+    gate = runtime.gate
     async with reading_params(request, RequestLimits.of(limits), files=True) as (params, parts):
         tap_request = query_request(params, limits)
         gate.acquire_or_refuse()
         try:
-            ready = _remembered(ctx, viewer, tap_request)
+            ready = _remembered(ctx, runtime.plans, viewer, tap_request)
             if ready is None:
-                ready = await run_in_threadpool(_prepare, ctx, viewer, tap_request, _inline_parts(parts))
+                ready = await run_in_threadpool(_prepare, ctx, runtime.plans, viewer, tap_request,
+                                                _inline_parts(parts))
             first, chunks = ready
         except BaseException:
             gate.release()

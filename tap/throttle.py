@@ -11,14 +11,10 @@ import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
-from vo_service.context import ServiceContext
 from vo_service.faults import ThrottledFault
 
 #: Seconds a refused client is asked to wait before retrying.
 RETRY_AFTER_S = 5
-
-#: Where the service context keeps the gate.
-GATE_KEY = "tap.gate"
 
 
 class QueryGate:
@@ -76,10 +72,4 @@ class QueryGate:
             self.release()
 
 
-def gate_of(ctx: ServiceContext) -> QueryGate:
-    """The gate of a running service (created by :func:`tap.routes.startup`)."""
-    gate: QueryGate = ctx.extras[GATE_KEY]
-    return gate
-
-
-__all__ = ["GATE_KEY", "RETRY_AFTER_S", "QueryGate", "gate_of"]
+__all__ = ["RETRY_AFTER_S", "QueryGate"]

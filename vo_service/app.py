@@ -1,15 +1,16 @@
 """The application factory: the only module that knows every protocol package.
 
-``create_app(settings)`` builds everything; the lifespan opens the store and yields the
-typed :class:`ServiceContext` that handlers read from ``request.state.ctx``.
+``create_app(settings)`` builds everything: one service object per protocol package
+(:class:`~vo_service.services.ProtocolService`), mounted under its prefix.  The lifespan
+opens the store, yields the typed :class:`ServiceContext` that handlers read from
+``request.state.ctx`` and drives the services' start, VOSI documents, ready and stop.
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
-from types import ModuleType
 from typing import Any
 
 from starlette.applications import Starlette
@@ -18,18 +19,18 @@ from starlette.middleware import Middleware
 from starlette.middleware.cors import CORSMiddleware
 from starlette.routing import BaseRoute, Mount
 
-import cone.routes as cone_routes
-import hips.routes as hips_routes
-import registry.routes as registry_routes
-import ssa.routes as ssa_routes
-import tap.routes as tap_routes
 from archive.n2fits import read_series
+from cone.routes import ConeSearch
+from hips.routes import HipsNode
+from registry.routes import PublishingRegistry
+from ssa.routes import SpectralAccess
+from tap.routes import TapService
 from vo_service.context import ServiceContext
 from vo_service.faults import ServiceFault
 from vo_service.faults_render import FaultDocuments, handle_fault, handle_http_exception, handle_unexpected
 from vo_service.metadata import load_catalogue
 from vo_service.middleware import IdentityMiddleware, RequestHeadLimitMiddleware, RequestLogMiddleware
-from vo_service.services import VOSI_KEY
+from vo_service.services import ProtocolService, links_of
 from vo_service.settings import Settings
 from vo_service.store.factory import open_store
 from vo_service.web import pages
@@ -37,74 +38,64 @@ from vo_service.web import pages
 log = logging.getLogger(__name__)
 
 
-#: Protocol packages and where they are mounted.  Each ``routes`` module exposes
-#: ``routes()``, ``services(settings)`` and optional ``startup``/``shutdown``,
-#: ``vosi_documents`` and ``ready`` hooks (see :mod:`vo_service.services`), and may state
-#: the error documents of its standard by path (``fault_documents(settings)``).
-PROTOCOL_MOUNTS: tuple[tuple[str, ModuleType], ...] = (
-    ("/tap", tap_routes),
-    ("/scs", cone_routes),
-    ("/ssa", ssa_routes),
-    ("/hips", hips_routes),
-    ("/registry", registry_routes),
-)
+def protocol_services() -> list[ProtocolService]:
+    """A fresh service object of every protocol package, in mount order."""
+    return [TapService(), ConeSearch(), SpectralAccess(), HipsNode(), PublishingRegistry()]
 
 
-def _protocol_modules() -> list[tuple[str, ModuleType]]:
-    return list(PROTOCOL_MOUNTS)
-
-
-def _routes(modules: list[tuple[str, ModuleType]]) -> list[BaseRoute]:
-    mounts: list[BaseRoute] = [Mount(prefix, routes=module.routes()) for prefix, module in modules]
+def _routes(services: Sequence[ProtocolService]) -> list[BaseRoute]:
+    mounts: list[BaseRoute] = [Mount(service.prefix, routes=service.routes()) for service in services]
     return [*pages.routes(), *mounts]
 
 
-def fault_documents(settings: Settings, modules: list[tuple[str, ModuleType]]) -> FaultDocuments:
+def fault_documents(settings: Settings, services: Sequence[ProtocolService]) -> FaultDocuments:
     """The error document of each protocol's standard, by path (DALI elsewhere)."""
-    return FaultDocuments.of({f"{prefix}{path}": renderer for prefix, module in modules
-                              if hasattr(module, "fault_documents")
-                              for path, renderer in module.fault_documents(settings).items()})
+    return FaultDocuments.of({f"{service.prefix}{path}": renderer for service in services
+                              for path, renderer in service.fault_documents(settings).items()})
 
 
-def build_context(settings: Settings) -> ServiceContext:
+def build_context(settings: Settings, services: Sequence[ProtocolService] = ()) -> ServiceContext:
     """Open the store and everything derived from the metadata (used by the lifespan)."""
     catalogue = load_catalogue()
     store = open_store(settings, catalogue)
-    return ServiceContext(settings=settings, catalogue=catalogue, store=store, light_curves=read_series)
+    return ServiceContext(settings=settings, catalogue=catalogue, store=store, light_curves=read_series,
+                          services=tuple(services), links=links_of(services, settings))
+
+
+def start_services(ctx: ServiceContext) -> None:
+    """Start every service, gather their VOSI documents, then tell them all is ready."""
+    for service in ctx.services:
+        service.start(ctx)
+    documents = {service.prefix: found for service in ctx.services if (found := service.vosi(ctx)) is not None}
+    for service in ctx.services:
+        service.ready(ctx, documents)
+
+
+def stop_services(ctx: ServiceContext) -> None:
+    """Stop the services in reverse order, then close the store."""
+    try:
+        for service in reversed(ctx.services):
+            service.stop(ctx)
+    finally:
+        ctx.store.close()
 
 
 def create_app(settings: Settings) -> Starlette:
     """A fully wired ASGI application for ``settings``."""
 
-    modules = _protocol_modules()
+    services = protocol_services()
 
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[dict[str, Any]]:
-        ctx = build_context(settings)
-        ctx.extras["services"] = [link for _, module in modules for link in module.services(settings)]
-        for _, module in modules:
-            startup = getattr(module, "startup", None)
-            if startup is not None:
-                startup(ctx)
-        ctx.extras[VOSI_KEY] = {prefix: module.vosi_documents(ctx) for prefix, module in modules
-                                if hasattr(module, "vosi_documents")}
-        for _, module in modules:
-            ready = getattr(module, "ready", None)
-            if ready is not None:
-                ready(ctx)
+        ctx = build_context(settings, services)
+        start_services(ctx)
         log.info("service starting", extra={"base_url": settings.base_url, "data_dir": str(settings.data_dir)})
         try:
             yield {"ctx": ctx}
         finally:
-            for _, module in modules:
-                shutdown = getattr(module, "shutdown", None)
-                if shutdown is not None:
-                    shutdown(ctx)
-            for jobs in ctx.jobs.values():
-                jobs.close()
-            ctx.store.close()
+            stop_services(ctx)
 
-    documents = fault_documents(settings, modules)
+    documents = fault_documents(settings, services)
     middleware = [
         Middleware(RequestLogMiddleware),
         Middleware(RequestHeadLimitMiddleware, limit=settings.limits.request_max_head_bytes, render=documents.render),
@@ -118,10 +109,10 @@ def create_app(settings: Settings) -> Starlette:
         Exception: handle_unexpected,
     }
     app = Starlette(
-        routes=_routes(modules), middleware=middleware, exception_handlers=exception_handlers, lifespan=lifespan
+        routes=_routes(services), middleware=middleware, exception_handlers=exception_handlers, lifespan=lifespan
     )
     app.state.fault_documents = documents
     return app
 
 
-__all__ = ["build_context", "create_app", "fault_documents"]
+__all__ = ["build_context", "create_app", "fault_documents", "protocol_services", "start_services", "stop_services"]

@@ -1,13 +1,16 @@
 """The typed service context built once per application by the lifespan.
 
-Handlers read it from ``request.state.ctx``; nothing lives in module globals.
+Handlers read it from ``request.state.ctx``; nothing lives in module globals.  It holds what
+every service uses (settings, metadata catalogue, store, light-curve reader, CPU lane) and
+the mounted service objects, each of which keeps its own typed runtime
+(:mod:`vo_service.services`).
 """
 
 from __future__ import annotations
 
 import time
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TypeVar
 
 from starlette.requests import Request
 
@@ -15,11 +18,11 @@ from vo_service.access import Viewer
 from vo_service.concurrency import CpuLane
 from vo_service.lightcurves import LightCurveReader
 from vo_service.metadata import Catalogue
+from vo_service.services import ProtocolService, ServiceLink
 from vo_service.settings import Settings
-from vo_service.store.duckdb_store import DuckDBStore
+from vo_service.store.base import Store
 
-if TYPE_CHECKING:
-    from vo_service.uws.service import JobService
+S = TypeVar("S", bound=ProtocolService)
 
 
 @dataclass
@@ -28,17 +31,28 @@ class ServiceContext:
 
     settings: Settings
     catalogue: Catalogue
-    store: DuckDBStore
+    store: Store
     #: reads the time series of an archived light-curve file (the archive's N2 reader).
     light_curves: LightCurveReader
-    jobs: dict[str, JobService] = field(default_factory=dict)
+    #: the mounted protocol services, in mount order.
+    services: tuple[ProtocolService, ...] = ()
+    #: the endpoints of every service, for the landing page.
+    links: tuple[ServiceLink, ...] = ()
+    #: whether the sky viewer (Aladin Lite) can be served, for the landing page.
+    sky_view: bool = False
     started_at: float = field(default_factory=time.time)
-    extras: dict[str, Any] = field(default_factory=dict)
     #: worker threads for short CPU-bound answers (cone searches, SSA queries).
     cpu_lane: CpuLane = field(init=False)
 
     def __post_init__(self) -> None:
         self.cpu_lane = CpuLane(self.settings.limits.cpu_lane_threads)
+
+    def service(self, kind: type[S]) -> S:
+        """The mounted service of class ``kind`` (LookupError if none is mounted)."""
+        for service in self.services:
+            if isinstance(service, kind):
+                return service
+        raise LookupError(f"no {kind.__name__} is mounted")
 
 
 def get_context(request: Request) -> ServiceContext:

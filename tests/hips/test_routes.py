@@ -17,7 +17,7 @@ from starlette.testclient import TestClient
 
 from hips.geometry import tile_path
 from hips.properties import LIST_MANDATORY, parse_hips_list, parse_properties, read_properties
-from hips.routes import services
+from hips.routes import HipsNode
 from hips.viewer import aladin_js
 from vo_service.settings import Settings
 
@@ -189,7 +189,7 @@ def test_mocs_are_served(client: TestClient, tmp_path: Path) -> None:
 
 
 def test_services_are_announced(settings: Settings) -> None:
-    links = {link.standard_id: link.url for link in services(settings)}
+    links = {link.standard_id: link.url for link in HipsNode().links(settings)}
     assert links["ivo://ivoa.net/std/hips#hipslist-1.0"] == "http://testserver/hips/list"
     assert tile_path(3, 0, "fits") == "Norder3/Dir0/Npix0.fits"
 

@@ -9,7 +9,9 @@ from typing import Any
 import pytest
 from starlette.testclient import TestClient
 
-from tap.throttle import GATE_KEY, QueryGate
+from tap.routes import TapService
+from tap.runtime import TapRuntime
+from tap.throttle import QueryGate
 from vo_service.context import ServiceContext
 
 Tuner = Callable[..., AbstractContextManager[ServiceContext]]
@@ -19,6 +21,11 @@ def context(test_client: TestClient) -> ServiceContext:
     """The service context of a running test app (its lifespan state)."""
     ctx: ServiceContext = test_client.app_state["ctx"]
     return ctx
+
+
+def tap_runtime(test_client: TestClient) -> TapRuntime:
+    """The runtime of the running TAP service (query gate, plan cache, jobs)."""
+    return context(test_client).service(TapService).runtime.get()
 
 
 @pytest.fixture
@@ -31,14 +38,14 @@ def tuned(client: TestClient) -> Tuner:
 
     @contextmanager
     def tune(**limits: Any) -> Iterator[ServiceContext]:
-        ctx = context(client)
-        settings, gate = ctx.settings, ctx.extras[GATE_KEY]
+        ctx, runtime = context(client), tap_runtime(client)
+        settings, gate = ctx.settings, runtime.gate
         ctx.settings = settings.model_copy(update={"limits": settings.limits.model_copy(update=limits)})
         if "max_concurrent_queries" in limits:
-            ctx.extras[GATE_KEY] = QueryGate(limits["max_concurrent_queries"])
+            runtime.gate = QueryGate(limits["max_concurrent_queries"])
         try:
             yield ctx
         finally:
-            ctx.settings, ctx.extras[GATE_KEY] = settings, gate
+            ctx.settings, runtime.gate = settings, gate
 
     return tune

@@ -9,7 +9,7 @@ from lxml import etree
 from starlette.testclient import TestClient
 
 from tests.conftest import COI_AUTH
-from tests.tap.conftest import Tuner
+from tests.tap.conftest import Tuner, tap_runtime
 from tests.tap.helpers import error_message, infos, table_of, votable, votable_bytes
 from tests.tap.xmlschemas import assert_valid
 
@@ -127,8 +127,8 @@ def test_jobs_see_their_owners_rows_and_are_private(client: TestClient) -> None:
 
 
 def test_waiting_jobs_share_the_query_slots(client: TestClient, tuned: Tuner) -> None:
-    with tuned(max_concurrent_queries=1) as ctx:
-        gate = ctx.extras["tap.gate"]
+    with tuned(max_concurrent_queries=1):
+        gate = tap_runtime(client).gate
         assert gate.try_acquire()
         try:
             job = create(client, LANG="ADQL", QUERY="SELECT TOP 1 run_code FROM corot.runs", PHASE="RUN")

@@ -12,8 +12,8 @@ import pytest
 from starlette.testclient import TestClient
 
 from tap.sync import streamed_body
-from tap.throttle import QueryGate, gate_of
-from tests.tap.conftest import Tuner, context
+from tap.throttle import QueryGate
+from tests.tap.conftest import Tuner, tap_runtime
 from tests.tap.helpers import error_message, sync, table_of
 from vo_service.faults import ThrottledFault
 
@@ -70,8 +70,8 @@ def test_streamed_bodies_free_their_slot_when_done_or_dropped() -> None:
 
 
 def test_too_many_queries_get_429(client: TestClient, tuned: Tuner) -> None:
-    with tuned(max_concurrent_queries=1) as ctx:
-        gate = gate_of(ctx)
+    with tuned(max_concurrent_queries=1):
+        gate = tap_runtime(client).gate
         gate.acquire_or_refuse()
         try:
             response = sync(client, "SELECT TOP 1 run_code FROM corot.runs")
@@ -85,21 +85,21 @@ def test_too_many_queries_get_429(client: TestClient, tuned: Tuner) -> None:
 
 
 def test_slots_are_released_after_streaming_and_errors(client: TestClient, tuned: Tuner) -> None:
-    with tuned(max_concurrent_queries=2) as ctx:  # a gate of its own: jobs of other tests may hold slots
-        gate = gate_of(ctx)
+    with tuned(max_concurrent_queries=2):  # a gate of its own: jobs of other tests may hold slots
+        gate = tap_runtime(client).gate
         response = sync(client, "SELECT * FROM corot.targets")  # over a block: streamed
         assert len(response.content) > 256 * 1024 and len(table_of(response)) > 5000
         assert sync(client, "SELECT nope FROM corot.targets").status_code == 400
         assert gate.running == 0
-        assert gate_of(context(client)) is gate
+        assert tap_runtime(client).gate is gate
 
 
 def test_sync_queries_time_out(client: TestClient, tuned: Tuner) -> None:
-    with tuned(sync_timeout_s=0.3, max_concurrent_queries=2) as ctx:
+    with tuned(sync_timeout_s=0.3, max_concurrent_queries=2):
         started = time.monotonic()
         response = sync(client, SLOW_QUERY)
         assert time.monotonic() - started < 10
         assert response.status_code == 500
         message = error_message(response)
         assert "time limit" in message and "0.3 s" in message
-        assert gate_of(ctx).running == 0
+        assert tap_runtime(client).gate.running == 0

@@ -11,7 +11,7 @@ store applies :mod:`vo_service.access` rules to access-controlled tables itself.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from typing import Any, Protocol, runtime_checkable
@@ -89,12 +89,20 @@ class Query:
     limit: int | None = None
 
 
+class Interruptible(Protocol):
+    """A running statement that can be stopped from another thread (a cancelled UWS job)."""
+
+    def interrupt(self) -> None: ...
+
+
 @runtime_checkable
 class Store(Protocol):
     """What every backend offers (DuckDB embedded by default; PostgreSQL+pgSphere later)."""
 
     #: SQL dialect name, used by the ADQL translator to pick its output dialect.
     dialect: str
+    #: The metadata catalogue the backend materialises.
+    catalogue: Catalogue
 
     def select(
         self, query: Query, viewer: Viewer, *, batch_size: int = 10_000, timeout: float | None = None
@@ -110,11 +118,13 @@ class Store(Protocol):
         batch_size: int = 10_000,
         timeout: float | None = None,
         uploads: dict[str, pa.Table] | None = None,
+        on_cursor: Callable[[Interruptible], object] | None = None,
     ) -> Iterator[pa.RecordBatch]:
         """Run dialect SQL (from a translator) with bound parameters; stream the rows.
 
         ``uploads`` are registered as temporary relations named ``tap_upload_<name>``
-        for the duration of the query.
+        for the duration of the query (TAP 1.1 §2.5.2); ``on_cursor`` receives the running
+        statement before it starts, so that a cancelled job can interrupt it.
         """
         ...
 
@@ -124,6 +134,11 @@ class Store(Protocol):
         For access-controlled tables this is a filtered relation, so that nothing outside
         the policy is reachable from ADQL.
         """
+        ...
+
+    @property
+    def data_version(self) -> int:
+        """A number that changes whenever a write commits: what cached results are keyed by."""
         ...
 
     def preload(self, table: str) -> bool:
@@ -137,6 +152,10 @@ class Store(Protocol):
 
     def product_file(self, product_id: str, viewer: Viewer) -> dict[str, Any] | None:
         """The lightcurves row (including the internal ``file_path``) if visible, else None."""
+        ...
+
+    def replace_table(self, name: str, table: pa.Table) -> None:
+        """(Re)create a derived table (TAP_SCHEMA.*) from Arrow data, in one transaction."""
         ...
 
     def transaction(self) -> AbstractContextManager[Any]:
@@ -155,6 +174,7 @@ __all__ = [
     "Between",
     "Cone",
     "Equals",
+    "Interruptible",
     "IntervalOverlap",
     "Like",
     "Predicate",

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 import threading
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, ClassVar
@@ -25,6 +25,7 @@ from vo_service.store.base import (
     Between,
     Cone,
     Equals,
+    Interruptible,
     IntervalOverlap,
     Like,
     Predicate,
@@ -359,7 +360,7 @@ class DuckDBStore:
         batch_size: int = 10_000,
         timeout: float | None = None,
         uploads: dict[str, pa.Table] | None = None,
-        on_cursor: Any = None,
+        on_cursor: Callable[[Interruptible], object] | None = None,
     ) -> Iterator[pa.RecordBatch]:
         def _generate() -> Iterator[pa.RecordBatch]:
             cursor = self._conn.cursor()

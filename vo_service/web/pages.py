@@ -15,6 +15,7 @@ from starlette.routing import BaseRoute, Route
 
 from vo_service import __version__
 from vo_service.context import get_context, get_viewer
+from vo_service.store.base import Query
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
 
@@ -28,9 +29,9 @@ def collection_summary(request: Request) -> dict[str, Any]:
     """Counts of the archive as the requesting viewer may see it."""
     ctx = get_context(request)
     viewer = get_viewer(request)
-    runs = ctx.store.fetch_table(
-        'SELECT run_code, run_type, field, date_start, date_end, n_targets FROM "corot"."runs" ORDER BY t_start'
-    ).to_pylist()
+    query = Query("corot.runs", ("run_code", "run_type", "field", "date_start", "date_end", "n_targets"),
+                  order_by=(("t_start", False),))
+    runs = [row for batch in ctx.store.select(query, viewer) for row in batch.to_pylist()]
     return {
         "targets": ctx.store.count("corot.targets", viewer),
         "lightcurves": ctx.store.count("corot.lightcurves", viewer),
@@ -42,14 +43,13 @@ def collection_summary(request: Request) -> dict[str, Any]:
 async def landing(request: Request) -> Response:
     ctx = get_context(request)
     template = _environment().get_template("index.html")
-    services = ctx.extras.get("services", [])
     html = template.render(
         title=ctx.settings.title,
         base_url=ctx.settings.base_url,
-        services=services,
+        services=ctx.links,
         summary=await run_in_threadpool(collection_summary, request),
         version=__version__,
-        aladin_available=bool(ctx.extras.get("sky_view")),
+        aladin_available=ctx.sky_view,
     )
     return HTMLResponse(html)
 
