@@ -352,8 +352,13 @@ class CatalogService(_DataResource):
 
 
 def xml_element(model: BaseXmlModel) -> Any:
-    """A model as an lxml element, empty optional elements left out."""
-    return model.to_xml_tree(skip_empty=True)
+    """A model as an lxml element, empty optional elements left out.
+
+    Namespace declarations nothing uses (the ``xmlns=""`` vo-models' unqualified elements
+    carry) are dropped; those of :data:`TYPE_PREFIXES` stay, as ``xsi:type`` values use them."""
+    element = model.to_xml_tree(skip_empty=True)
+    etree.cleanup_namespaces(element, keep_ns_prefixes=list(TYPE_PREFIXES))
+    return element
 
 
 def xml_document(model: BaseXmlModel) -> bytes:
