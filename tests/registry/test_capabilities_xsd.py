@@ -7,6 +7,8 @@ read back from the documents, so a client parsing them sees what the service bui
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 from lxml import etree
 from starlette.testclient import TestClient
@@ -57,3 +59,23 @@ def test_ssa_capability_reads_back_as_a_model(client: TestClient) -> None:
     assert standards == ["ivo://ivoa.net/std/VOSI#capabilities", "ivo://ivoa.net/std/VOSI#availability",
                          "ivo://ivoa.net/std/SSA", "ivo://ivoa.net/std/DataLink#links-1.1",
                          "ivo://ivoa.net/std/SODA#sync-1.0"]
+
+
+def _shape(element: Any) -> tuple[Any, ...]:
+    """Tag, attributes, text and children: the element without its namespace declarations."""
+    return (element.tag, sorted(element.attrib.items()), (element.text or "").strip(),
+            [_shape(child) for child in element])
+
+
+@pytest.mark.parametrize(("path", "identifier"), [("/ssa/capabilities", "ivo://corot.vo/ssa"),
+                                                  ("/tap/capabilities", "ivo://corot.vo/tap")])
+def test_a_service_record_holds_the_capabilities_of_its_vosi_document(client: TestClient, path: str,
+                                                                       identifier: str) -> None:
+    """The registry composes the very capability models the VOSI document is rendered from."""
+    vosi = etree.fromstring(client.get(path).content)
+    answer = etree.fromstring(client.get("/registry/oai.xml", params={
+        "verb": "GetRecord", "identifier": identifier, "metadataPrefix": "ivo_vor"}).content)
+    resource = answer.find(".//{http://www.ivoa.net/xml/RegistryInterface/v1.0}Resource")
+    stated = [_shape(c) for c in vosi.iterfind("capability")]
+    recorded = [_shape(c) for c in resource.iterfind("capability")]
+    assert stated and recorded == stated
