@@ -131,4 +131,5 @@ def test_every_example_runs(client: TestClient, page: etree._Element, example: E
         assert ("CoRoT-7", COROT7_ID) in matched
         assert max(result["sep_arcsec"]) < 2.0
     if "corot_id = 102708694" in example.adql:
-        assert all(f"{COROT7_ID:010d}" in str(product) for product in result["product_id"])
+        identifiers = result["product_id" if "product_id" in result.colnames else "obs_id"]
+        assert all(f"{COROT7_ID:010d}" in str(identifier) for identifier in identifiers)
