@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import typing
 
 import pytest
 from starlette.requests import Request
@@ -42,6 +43,13 @@ def test_the_context_is_typed_and_holds_no_untyped_bag(client: TestClient) -> No
     assert {"TAP 1.1", "SCS 1.03", "SSA 1.1", "HiPS 1.0", "RegistryInterface 1.1"} <= standards
     with pytest.raises(LookupError):
         ctx.service(type("Elsewhere", (TapService,), {}))
+
+
+def test_no_field_of_the_context_is_typed_any() -> None:
+    hints = typing.get_type_hints(ServiceContext)
+    assert set(hints) >= {"settings", "catalogue", "store", "light_curves", "services", "links"}
+    untyped = [name for name, hint in hints.items() if typing.Any in (hint, *typing.get_args(hint))]
+    assert untyped == []
 
 
 def test_a_service_that_has_not_started_answers_503() -> None:
