@@ -11,6 +11,7 @@ Python code runs per cell.
 from __future__ import annotations
 
 import binascii
+import functools
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -92,6 +93,12 @@ def _plain_ascii_cells(
     if spec.max_count is not None and lengths.size and int(lengths.max()) > spec.max_count:
         return None
     return lengths, _binary_from_bytes(data, offsets - offsets[0]), nulls
+
+
+@functools.lru_cache(maxsize=256)
+def _record_dtype(parts: tuple[Any, ...]) -> np.dtype[Any]:
+    """The packed record of consecutive fixed-width cells (built once per column layout)."""
+    return np.dtype([(f"f{i}", part) for i, part in enumerate(parts)])
 
 
 def _offsets_from_lengths(lengths: npt.NDArray[np.int64]) -> npt.NDArray[np.int64]:
@@ -184,10 +191,10 @@ class BinaryRowEncoder:
     # -- rows -----------------------------------------------------------------------------
     @staticmethod
     def _pack(n: int, run: list[_Fixed]) -> npt.NDArray[Any]:
-        dtype = np.dtype([(f"f{i}", part.dtype) for i, part in enumerate(run)])
+        dtype = _record_dtype(tuple(part.dtype for part in run))
         record = np.empty(n, dtype=dtype)
-        for i, part in enumerate(run):
-            record[f"f{i}"] = part.values
+        for name, part in zip(dtype.names or (), run, strict=True):
+            record[name] = part.values
         return record
 
     def _interleave(self, n: int, pieces: list[_Fixed | pa.Array]) -> pa.Buffer | bytes:
