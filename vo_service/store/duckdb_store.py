@@ -7,6 +7,7 @@ per-row-group min/max statistics prune cone and polygon scans to a few row group
 
 from __future__ import annotations
 
+import logging
 import re
 import threading
 from collections.abc import Callable, Iterator, Mapping, Sequence
@@ -37,6 +38,8 @@ from vo_service.store.base import (
 from vo_service.store.duckdb_functions import register_functions
 from vo_service.store.resident import NotResident, ResidentTable
 from vo_service.store.watchdog import Watchdog
+
+log = logging.getLogger(__name__)
 
 #: Interrupts queries past their execution-time limit (one thread for the process).
 _WATCHDOG = Watchdog()
@@ -188,9 +191,7 @@ class DuckDBStore:
                 columns.append(f"{quote_ident(HPX_COLUMN)} BIGINT")
             columns += [f"{quote_ident(n)} {t}" for n, t in INTERNAL_COLUMNS.get(table.name, ())]
             self._conn.execute(f"CREATE TABLE IF NOT EXISTS {qualified(table.name)} ({', '.join(columns)})")
-            for column in table.columns:  # columns declared after the archive was created
-                self._conn.execute(f"ALTER TABLE {qualified(table.name)} ADD COLUMN IF NOT EXISTS "
-                                   f"{quote_ident(column.name)} {physical_type(column)}")
+            self._add_new_columns(table)
             for column in table.columns:
                 if column.indexed and column.datatype in {"long", "int", "char", "short"}:
                     index = f"idx_{table.schema_name}_{table.short_name}_{column.name}"
@@ -198,6 +199,20 @@ class DuckDBStore:
                         f"CREATE INDEX IF NOT EXISTS {quote_ident(index)} "
                         f"ON {qualified(table.name)} ({quote_ident(column.name)})"
                     )
+
+    def _add_new_columns(self, table: TableMeta) -> None:
+        """Columns declared after the archive was created are added, empty: the operator is
+        told to ingest the table's source again to fill them."""
+        present = {row[0] for row in self._conn.execute(
+            "SELECT column_name FROM duckdb_columns() WHERE schema_name = ? AND table_name = ?",
+            [table.schema_name, table.short_name]).fetchall()}
+        for column in table.columns:
+            if column.name in present:
+                continue
+            self._conn.execute(f"ALTER TABLE {qualified(table.name)} ADD COLUMN "
+                               f"{quote_ident(column.name)} {physical_type(column)}")
+            log.warning("%s.%s is new in this version and empty in this archive: ingest the source of %s again "
+                        "to fill it", table.name, column.name, table.name)
 
     def _create_views(self, views: Mapping[str, str]) -> None:
         for name, select_sql in views.items():
