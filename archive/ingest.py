@@ -1,9 +1,12 @@
 """The ingester: real CoRoT N2 FITS products and catalogue files into the store.
 
-The demo generator's files go through this same code.  Every input is validated first
-(a bad or truncated file is reported with its name and the reason, and skipped); the
-good ones are then written in one store transaction, so the archive is never left
-half-written.  Re-ingesting a file replaces its row (keyed by product id): idempotent.
+The demo generator's files go through this same code.  Every argument is accounted for:
+each input is validated first (a bad or truncated file, a file that is neither an N2
+product nor a catalogue, a missing path is reported with its name and the reason, and
+skipped); the good ones are then written in one store transaction, so the archive is never
+left half-written, also when the ingest is interrupted (Ctrl-C): product files are staged
+beside their place and moved there only while the transaction commits.  Re-ingesting a
+file replaces its row (keyed by product id): idempotent.
 Products are kept as files under the archive tree ``products/N2-4.4/YYYY/MM/DD/`` with
 the SHA-256 checksum recorded.
 """
@@ -14,14 +17,17 @@ import hashlib
 import logging
 import os
 import shutil
+import signal
+import threading
 import time
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+import duckdb
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
@@ -64,14 +70,29 @@ class AccessPolicy:
     release_date: datetime | None = None
 
 
-def _expand(paths: Iterable[Path]) -> Iterator[Path]:
+INGESTIBLE = FITS_SUFFIXES + CATALOGUE_SUFFIXES
+NOT_INGESTIBLE = "neither an N2 FITS product (.fits, .fit, .fts) nor a catalogue (.csv, .parquet)"
+
+
+def _expand(paths: Iterable[Path]) -> tuple[list[Path], list[tuple[str, str]]]:
+    """The files to ingest (directories walked), and the arguments refused with a reason."""
+    files: dict[Path, None] = {}
+    refused: list[tuple[str, str]] = []
     for path in paths:
         if path.is_dir():
-            for sub in sorted(path.rglob("*")):
-                if sub.is_file() and sub.suffix.lower() in FITS_SUFFIXES + CATALOGUE_SUFFIXES:
-                    yield sub
+            found = [sub for sub in sorted(path.rglob("*")) if sub.is_file() and sub.suffix.lower() in INGESTIBLE]
+            if not found:
+                refused.append((str(path), "the directory holds no N2 FITS products or catalogues"))
+            files.update(dict.fromkeys(found))
+        elif not path.exists():
+            refused.append((str(path), "no such file or directory"))
+        elif not path.is_file():
+            refused.append((str(path), "not a regular file"))
+        elif path.suffix.lower() not in INGESTIBLE:
+            refused.append((str(path), NOT_INGESTIBLE))
         else:
-            yield path
+            files[path] = None
+    return list(files), refused
 
 
 def _sha256(path: Path) -> str:
@@ -130,16 +151,68 @@ def _archive_relpath(row: dict[str, Any]) -> Path:
     return Path(str(row["version"])) / stamp[:4] / stamp[4:6] / stamp[6:8] / f"{row['product_id']}.fits"
 
 
-def _place_file(source: Path, products_dir: Path, relpath: Path) -> Path:
-    """Keep the product under the archive tree: register in place or copy atomically."""
-    target = products_dir / relpath
-    if source.resolve() == target.resolve():
+@dataclass
+class _Staged:
+    """Product files copied beside their place in the archive tree, moved there on commit."""
+
+    moves: list[tuple[Path, Path]] = field(default_factory=list)
+    created: list[Path] = field(default_factory=list)
+
+    def stage(self, source: Path, products_dir: Path, relpath: Path) -> Path:
+        """Copy ``source`` to ``<target>.partial`` (nothing to do for a file already in place)."""
+        target = products_dir / relpath
+        if source.resolve() == target.resolve():
+            return target
+        target.parent.mkdir(parents=True, exist_ok=True)
+        partial = target.with_suffix(".fits.partial")
+        self.moves.append((partial, target))
+        shutil.copyfile(source, partial)
         return target
-    target.parent.mkdir(parents=True, exist_ok=True)
-    partial = target.with_suffix(".fits.partial")
-    shutil.copyfile(source, partial)
-    os.replace(partial, target)
-    return target
+
+    def publish(self) -> None:
+        """Move every staged file to its place (atomic renames on one file system)."""
+        for partial, target in self.moves:
+            if not target.exists():
+                self.created.append(target)
+            os.replace(partial, target)
+        self.moves.clear()
+
+    def discard(self) -> None:
+        """Undo: remove the staged copies and the files this ingest added to the tree."""
+        for path in [partial for partial, _ in self.moves] + self.created:
+            path.unlink(missing_ok=True)
+        self.moves.clear()
+        self.created.clear()
+
+
+class _InterruptHold:
+    """Holds Ctrl-C (SIGINT) through a step that must not be cut short.
+
+    Used while validation workers are started (they inherit the handler, never Python's
+    KeyboardInterrupt) and from the moment product files are moved until the commit.
+    Only the main thread can install signal handlers; elsewhere this does nothing.
+    """
+
+    def __init__(self) -> None:
+        self._previous: Any = None
+        self.received = False
+
+    def hold(self) -> None:
+        if threading.current_thread() is threading.main_thread():
+            self._previous = signal.signal(signal.SIGINT, self._note)
+
+    def _note(self, signum: int, frame: object) -> None:
+        self.received = True
+
+    def release(self) -> None:
+        if self._previous is not None:
+            signal.signal(signal.SIGINT, self._previous)
+            self._previous = None
+
+
+def _ignore_interrupts() -> None:
+    """Validation workers leave Ctrl-C to the parent, which stops them and reports once."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
 
 
 def _read_catalogue(path: Path) -> pa.Table:
@@ -224,73 +297,116 @@ def ingest(
     """Validate every input, then write all good ones in one transaction."""
     started = time.perf_counter()
     report = IngestReport()
-    files = list(_expand([Path(p) for p in paths]))
+    files, refused = _expand([Path(p) for p in paths])
+    report.failures.extend(refused)
     fits_files = [f for f in files if f.suffix.lower() in FITS_SUFFIXES]
     catalogue_files = [f for f in files if f.suffix.lower() in CATALOGUE_SUFFIXES]
-    for missing in (f for f in files if not f.exists()):
-        report.failures.append((str(missing), "no such file"))
-    fits_files = [f for f in fits_files if f.exists()]
 
-    product_rows: list[dict[str, Any]] = []
+    by_product: dict[str, dict[str, Any]] = {}
     bar = tqdm(total=len(fits_files), unit="file", desc="validating", disable=not progress or not fits_files)
     if workers > 1 and len(fits_files) > 8:
-        with ProcessPoolExecutor(max_workers=workers) as pool:
-            results = pool.map(_inspect_safely, fits_files, chunksize=8)
+        pool = ProcessPoolExecutor(max_workers=workers, initializer=_ignore_interrupts)
+        try:
+            starting = _InterruptHold()
+            starting.hold()
+            try:
+                results = pool.map(_inspect_safely, fits_files, chunksize=8)  # forks the workers
+            finally:
+                starting.release()
+            if starting.received:
+                raise KeyboardInterrupt
             for path, (row, error) in zip(fits_files, results, strict=True):
-                _collect(path, row, error, product_rows, report)
+                _collect(path, row, error, by_product, report)
                 bar.update()
+        finally:
+            pool.shutdown(wait=True, cancel_futures=True)
     else:
         for path in fits_files:
             row, error = _inspect_safely(path)
-            _collect(path, row, error, product_rows, report)
+            _collect(path, row, error, by_product, report)
             bar.update()
     bar.close()
+    product_rows = list(by_product.values())
 
     tables: dict[str, pa.Table] = {}
     for path in catalogue_files:
-        if not path.exists():
+        checked = _catalogue_safely(store, path)
+        if isinstance(checked, str):
+            report.failures.append((str(path), checked))
             continue
-        try:
-            table = _read_catalogue(path)
-        except (pa.ArrowInvalid, OSError) as exc:
-            report.failures.append((str(path), f"not a readable catalogue: {exc}"))
-            continue
-        target = _catalogue_target(table, store.catalogue)
-        if target is None:
-            report.failures.append((str(path), "columns match none of corot.targets, corot.runs, corot.datasets"))
-            continue
-        if target == "corot.targets":
-            table, problem = observation_ids(table)
-            if problem:
-                report.failures.append((str(path), problem))
-                continue
+        target, table = checked
         tables[target] = (
             pa.concat_tables([tables[target], table], promote_options="permissive") if target in tables else table
         )
 
-    with store.transaction() as conn:
-        for name, table in tables.items():
-            meta = store.catalogue.table(name)
-            report.rows[name] = store.upsert(conn, name, _conform(table, store, name), meta.primary_key)
-        if product_rows:
-            for row in product_rows:
-                archived = _place_file(Path(row.pop("source")), products_dir, _archive_relpath(row))
-                row["file_path"] = str(archived.relative_to(products_dir))
-                row["access_group"] = policy.group
-                row["release_date"] = policy.release_date.replace(tzinfo=None) if policy.release_date else None
-                row["ingested_at"] = datetime.now(UTC).replace(tzinfo=None)
-            table = _conform(pa.Table.from_pylist(product_rows), store, "corot.lightcurves")
-            report.rows["corot.lightcurves"] = store.upsert(conn, "corot.lightcurves", table, ["product_id"])
-            report.products = len(product_rows)
-        if "corot.targets" in tables or not _has_runs(conn):
-            counts = dict(conn.execute('SELECT run_code, count(*) FROM "corot"."targets" GROUP BY run_code').fetchall())
-            store.upsert(conn, "corot.runs", runs_rows(counts), ["run_code"])
-        for name in ("corot.targets", "corot.lightcurves"):
-            if name in report.rows:
-                store.recluster(conn, name)
+    staged, interrupts = _Staged(), _InterruptHold()
+    try:
+        for row in product_rows:
+            archived = staged.stage(Path(row.pop("source")), products_dir, _archive_relpath(row))
+            row["file_path"] = str(archived.relative_to(products_dir))
+            row["access_group"] = policy.group
+            row["release_date"] = policy.release_date.replace(tzinfo=None) if policy.release_date else None
+            row["ingested_at"] = datetime.now(UTC).replace(tzinfo=None)
+        with store.transaction() as conn:
+            for name, table in tables.items():
+                meta = store.catalogue.table(name)
+                report.rows[name] = store.upsert(conn, name, _conform(table, store, name), meta.primary_key)
+            if product_rows:
+                table = _conform(pa.Table.from_pylist(product_rows), store, "corot.lightcurves")
+                report.rows["corot.lightcurves"] = store.upsert(conn, "corot.lightcurves", table, ["product_id"])
+                report.products = len(product_rows)
+            if "corot.targets" in tables or not _has_runs(conn):
+                counts = dict(conn.execute(
+                    'SELECT run_code, count(*) FROM "corot"."targets" GROUP BY run_code').fetchall())
+                store.upsert(conn, "corot.runs", runs_rows(counts), ["run_code"])
+            for name in ("corot.targets", "corot.lightcurves"):
+                if name in report.rows:
+                    store.recluster(conn, name)
+            interrupts.hold()
+            staged.publish()
+        staged.created.clear()  # committed: the files belong to the archive now
+    except BaseException:
+        staged.discard()
+        raise
+    finally:
+        interrupts.release()
+    if interrupts.received:
+        log.warning("interrupt received while committing: the ingest was completed")
     store.checkpoint()
     report.seconds = time.perf_counter() - started
     return report
+
+
+class _DryRun(Exception):
+    """Rolls back the trial write of a catalogue file."""
+
+
+def _catalogue_safely(store: DuckDBStore, path: Path) -> tuple[str, pa.Table] | str:
+    """The table a catalogue file feeds and its rows, or why the file is refused.
+
+    The rows are written once in a transaction that is rolled back, so that a file whose
+    values do not fit the declared columns is refused alone, with the reason.
+    """
+    try:
+        table = _read_catalogue(path)
+    except (pa.ArrowInvalid, OSError) as exc:
+        return f"not a readable catalogue: {str(exc).splitlines()[0]}"
+    target = _catalogue_target(table, store.catalogue)
+    if target is None:
+        return "columns match none of corot.targets, corot.runs, corot.datasets"
+    if target == "corot.targets":
+        table, problem = observation_ids(table)
+        if problem:
+            return problem
+    try:
+        with store.transaction() as conn:
+            store.upsert(conn, target, _conform(table, store, target), store.catalogue.table(target).primary_key)
+            raise _DryRun
+    except _DryRun:
+        pass
+    except (duckdb.Error, pa.ArrowException, ValueError, TypeError) as exc:
+        return f"values do not fit {target}: {str(exc).splitlines()[0]}"
+    return target, table
 
 
 def _has_runs(conn: Any) -> bool:
@@ -298,13 +414,17 @@ def _has_runs(conn: Any) -> bool:
 
 
 def _collect(
-    path: Path, row: dict[str, Any] | None, error: str | None, rows: list[dict[str, Any]], report: IngestReport
+    path: Path, row: dict[str, Any] | None, error: str | None, rows: dict[str, dict[str, Any]], report: IngestReport
 ) -> None:
     if row is None:
         report.failures.append((str(path), error or "unreadable"))
         log.warning("skipped %s: %s", path, error)
+        return
+    first = rows.get(row["product_id"])
+    if first is not None:
+        report.failures.append((str(path), f"the same product as {first['source']}, ingested from there"))
     else:
-        rows.append(row)
+        rows[row["product_id"]] = row
 
 
 __all__ = ["AccessPolicy", "IngestReport", "ingest", "inspect_product", "observation_ids", "runs_rows"]

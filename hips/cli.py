@@ -41,10 +41,15 @@ def cmd_hips_build(args: argparse.Namespace, render: ImageRenderer | None = None
                            max_order=args.max_order, images=tuple(Path(p) for p in args.images or ()),
                            full=args.full_rebuild, progress=not args.quiet, render=render)
     store = open_store(settings)
+    if store.count("corot.targets") == 0:
+        store.close()
+        print(f"corot-vo hips build: the archive in {settings.data_dir} is empty, nothing to build; "
+              "load it first with `corot-vo demo` or `corot-vo ingest PATH...`", file=sys.stderr)
+        return 1
     try:
         reports = build_all(settings, store, not args.quiet, options=options, log=print)
     except ValueError as exc:
-        print(f"hips build: {exc}", file=sys.stderr)
+        print(f"corot-vo hips build: {exc}", file=sys.stderr)
         return 1
     finally:
         store.close()
@@ -62,6 +67,10 @@ def cmd_hips_check(args: argparse.Namespace) -> int:
     names = args.surveys.split(",") if args.surveys else ["fields", "targets"]
     status = 0
     for name in names:
+        if not (settings.hips_dir / name.strip()).is_dir():
+            print(f"{name}: not built in {settings.hips_dir} (run `corot-vo hips build`)", file=sys.stderr)
+            status = 1
+            continue
         result = check_survey(settings.hips_dir / name.strip())
         print(f"{name}: {'ok' if result.ok else 'FAILED'} ({result.tiles} tiles checked)")
         for error in result.errors[:50]:
@@ -86,7 +95,7 @@ def add_hips_parser(sub: argparse._SubParsersAction,  # type: ignore[type-arg]
     from vo_service.fullimages import RESOLUTIONS
 
     hips = sub.add_parser("hips", help="build and check the HiPS and MOCs of the archive")
-    actions = hips.add_subparsers(dest="hips_command", required=True)
+    actions = hips.add_subparsers(dest="hips_command", required=True, metavar="ACTION")
 
     build = actions.add_parser("build", help="build the HiPS and MOCs (incremental)")
     build.add_argument("--surveys", default=",".join(SURVEYS), help=f"comma-separated, among {', '.join(SURVEYS)}")

@@ -1,17 +1,43 @@
-"""The ``corot-vo`` command line: demo archive, ingestion, serving, HiPS, registry."""
+"""The ``corot-vo`` command line: demo archive, ingestion, serving, HiPS, registry.
+
+Every command ends with its work done or with one line saying what is wrong and what to
+do (:mod:`vo_service.cli_failures`), never with a Python traceback for an operational
+condition; ``--debug`` shows the traceback of an unexpected error.
+"""
 
 from __future__ import annotations
 
 import argparse
 import logging
+import os
+import re
+import socket
 import sys
+import traceback
+from collections.abc import Mapping
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import TYPE_CHECKING, NoReturn
 
-from vo_service.settings import Settings, load_settings
-from vo_service.store.duckdb_store import DuckDBStore
+from vo_service.cli_failures import EXIT_FAILED, EXIT_INTERRUPTED, EXIT_USAGE, CommandFailed, explain
+from vo_service.settings import WILDCARD_HOSTS, Settings, load_settings, served_at
+
+if TYPE_CHECKING:
+    from vo_service.store.duckdb_store import DuckDBStore
 
 log = logging.getLogger("corot_vo.cli")
+
+#: Access groups as the store accepts them (see vo_service.store).
+_GROUP = re.compile(r"^[A-Za-z0-9_.-]{1,64}$")
+_LOAD_HINT = ("load one with `corot-vo demo` (the demo archive) "
+              "or `corot-vo ingest PATH...` (CoRoT N2 files, catalogues)")
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse, with usage errors in one line."""
+
+    def error(self, message: str) -> NoReturn:
+        self.exit(EXIT_USAGE, f"{self.prog}: {message} (see {self.prog} --help)\n")
 
 
 def _settings(args: argparse.Namespace) -> Settings:
@@ -21,10 +47,27 @@ def _settings(args: argparse.Namespace) -> Settings:
     return settings
 
 
+def _data_dir(settings: Settings) -> bool:
+    """Create the data directory if needed; False when it did not exist."""
+    existed = settings.data_dir.is_dir()
+    try:
+        settings.data_dir.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise CommandFailed(f"data directory {settings.data_dir}: cannot create it: {exc.strerror or exc}") from None
+    if not os.access(settings.data_dir, os.W_OK | os.X_OK):
+        raise CommandFailed(f"data directory {settings.data_dir}: not writable by this user")
+    return existed
+
+
 def _open_store(settings: Settings) -> DuckDBStore:
     from vo_service.store.factory import open_store
 
+    _data_dir(settings)
     return open_store(settings)
+
+
+def _rows(rows: Mapping[str, int]) -> str:
+    return ", ".join(f"{name} {count}" for name, count in rows.items()) or "none"
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
@@ -35,62 +78,104 @@ def cmd_demo(args: argparse.Namespace) -> int:
     from hips.build import BuildOptions, build_all
 
     settings = _settings(args)
-    if args.if_absent and settings.database_path.exists():
-        store = _open_store(settings)
-        try:
-            if store.count("corot.targets") > 0:
-                print(f"demo archive already present in {settings.data_dir}")
-                return 0
-        finally:
-            store.close()
-    size = DemoSize.preset(args.size)
-    if args.seed is not None:
-        size = DemoSize(size.fraction, size.lightcurves_per_run, size.astero_per_short_run, args.seed)
-    print(f"generating the demo archive ({args.size}) in {settings.data_dir}")
-    generated = generate(settings.products_dir, size, progress=not args.quiet)
-    print(f"generated {len(generated.product_files)} light curves in {generated.seconds:.1f} s")
-    store = _open_store(settings)
+    store = _open_store(settings)  # first: a locked archive stops the command before any work
     try:
+        if args.if_absent and store.count("corot.targets") > 0:
+            print(f"demo archive already present in {settings.data_dir}")
+            return 0
+        size = DemoSize.preset(args.size)
+        if args.seed is not None:
+            size = DemoSize(size.fraction, size.lightcurves_per_run, size.astero_per_short_run, args.seed)
+        print(f"generating the demo archive ({args.size}) in {settings.data_dir}")
+        generated = generate(settings.products_dir, size, progress=not args.quiet)
+        print(f"generated {len(generated.product_files)} light curves in {generated.seconds:.1f} s")
         proprietary = set(proprietary_products(generated.product_files))
         public = [p for p in generated.product_files if p not in proprietary]
         report = ingest(store, settings.products_dir, [*generated.catalogue_files, *public],
                         progress=not args.quiet)
         coi = ingest(store, settings.products_dir, sorted(proprietary),
                      policy=AccessPolicy("corot-coi", datetime(2030, 1, 1, tzinfo=UTC)), progress=False)
-    finally:
-        store.close()
-    print(f"ingested {report.products + coi.products} light curves and {report.rows} "
-          f"in {report.seconds + coi.seconds:.1f} s")
-    for path, reason in report.failures + coi.failures:
-        print(f"  skipped {path}: {reason}", file=sys.stderr)
-    store = _open_store(settings)
-    try:
+        print(f"ingested {report.products + coi.products} light curves and rows ({_rows(report.rows)}) "
+              f"in {report.seconds + coi.seconds:.1f} s")
+        for path, reason in report.failures + coi.failures:
+            print(f"  skipped {path}: {reason}", file=sys.stderr)
         options = BuildOptions(progress=not args.quiet, render=render_fullimages)
         hips_reports = build_all(settings, store, options=options, log=print)
     finally:
         store.close()
     hips_ok = all(not r.skipped for r in hips_reports)
-    return 0 if report.ok and coi.ok and hips_ok else 1
+    return 0 if report.ok and coi.ok and hips_ok else EXIT_FAILED
+
+
+def _release_date(text: str) -> datetime:
+    """``--release-date``: an ISO date or date-time, UTC unless it says otherwise."""
+    try:
+        value = datetime.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not an ISO date: {text!r} (e.g. 2030-01-01)") from None
+    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+def _group(text: str) -> str:
+    if not _GROUP.match(text):
+        raise argparse.ArgumentTypeError(f"{text!r}: letters, digits, '_', '.', '-' only (up to 64)")
+    return text
 
 
 def cmd_ingest(args: argparse.Namespace) -> int:
-    """Ingest real N2 FITS products and catalogue files."""
+    """Ingest real N2 FITS products and catalogue files; every argument is accounted for."""
     from archive.ingest import AccessPolicy, ingest
 
     settings = _settings(args)
-    release = datetime.fromisoformat(args.release_date).replace(tzinfo=UTC) if args.release_date else None
-    store = _open_store(settings)
     try:
-        report = ingest(store, settings.products_dir, [Path(p) for p in args.paths],
-                        policy=AccessPolicy(args.group, release), progress=not args.quiet)
-    finally:
-        store.close()
+        store = _open_store(settings)
+        try:
+            report = ingest(store, settings.products_dir, [Path(p) for p in args.paths],
+                            policy=AccessPolicy(args.group, args.release_date), progress=not args.quiet)
+        finally:
+            store.close()
+    except KeyboardInterrupt:
+        raise CommandFailed("interrupted: nothing was ingested, the archive is unchanged", EXIT_INTERRUPTED) from None
     rate = report.products / report.seconds if report.seconds else 0.0
-    print(f"ingested {report.products} products ({rate:.0f} files/s), rows {report.rows}, "
+    print(f"ingested {report.products} products ({rate:.0f} files/s), rows: {_rows(report.rows)}; "
           f"{len(report.failures)} refused, {report.seconds:.1f} s")
     for path, reason in report.failures:
         print(f"  refused {path}: {reason}", file=sys.stderr)
-    return 0 if report.ok else 2
+    return 0 if report.ok else EXIT_USAGE
+
+
+def _port(text: str) -> int:
+    try:
+        port = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a port number: {text!r}") from None
+    if not 1 <= port <= 65535:
+        raise argparse.ArgumentTypeError(f"{port} is not a port number (1-65535)")
+    return port
+
+
+def _check_listen(host: str, port: int) -> None:
+    """Fail early, in one line, when ``host:port`` cannot be listened on."""
+    try:
+        infos = socket.getaddrinfo(host or None, port, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE)
+    except socket.gaierror as exc:
+        raise CommandFailed(f"cannot listen on {host}:{port}: {exc.strerror}") from None
+    family, kind, proto, _, address = infos[0]
+    with socket.socket(family, kind, proto) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            probe.bind(address)
+        except OSError as exc:
+            raise CommandFailed(f"cannot listen on {host}:{port}: {exc.strerror or exc}"
+                                " (another server on that port? choose another --port)") from None
+
+
+def _announce_archive(store: DuckDBStore, settings: Settings, existed: bool) -> None:
+    """Say at start-up when the archive is empty (or its directory was just created)."""
+    if not existed:
+        log.warning("data directory %s did not exist: serving an empty archive; %s", settings.data_dir, _LOAD_HINT)
+    elif all(store.count(t) == 0 for t in ("corot.targets", "corot.lightcurves", "corot.datasets")):
+        log.warning("the archive in %s is empty; %s", settings.data_dir, _LOAD_HINT)
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
@@ -101,12 +186,23 @@ def cmd_serve(args: argparse.Namespace) -> int:
     from vo_service.logging_setup import configure_logging
     from vo_service.server import uvicorn_config
 
-    settings = _settings(args)
-    if args.port != 8000 or args.host != "127.0.0.1":
-        settings = settings.model_copy(update={"base_url": f"http://{args.host}:{args.port}"})
-    configure_logging(settings.log_level, settings.log_json)
-    server = uvicorn.Server(uvicorn_config(create_app(settings), settings, host=args.host, port=args.port))
-    server.run()
+    configured = _settings(args)
+    settings = served_at(configured, args.host, args.port)
+    _check_listen(args.host, args.port)
+    existed = _data_dir(settings)
+    # Held for the server's lifetime: the app shares this connection, a second server or
+    # an ingest finds the archive locked and says by whom.
+    store = _open_store(settings)
+    try:
+        configure_logging(settings.log_level, settings.log_json)
+        _announce_archive(store, settings, existed)
+        if args.host in WILDCARD_HOSTS and "base_url" not in configured.model_fields_set:
+            log.warning("listening on every interface with no base_url configured: published URLs use %s; "
+                        "set base_url to the address clients use", settings.base_url)
+        server = uvicorn.Server(uvicorn_config(create_app(settings), settings, host=args.host, port=args.port))
+        server.run()
+    finally:
+        store.close()
     return 0 if server.started else 1
 
 
@@ -120,10 +216,11 @@ def add_hips_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[ty
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="corot-vo", description=__doc__)
+    parser = _Parser(prog="corot-vo", description="CoRoT VO: the demo archive, ingestion, serving, HiPS.")
     parser.add_argument("--config", help="TOML settings file (also COROT_VO_CONFIG)")
     parser.add_argument("--data-dir", help="data directory (default: ./data or COROT_VO_DATA_DIR)")
-    sub = parser.add_subparsers(dest="command", required=True)
+    parser.add_argument("--debug", action="store_true", help="show the Python traceback of an unexpected error")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     demo = sub.add_parser("demo", help="generate and ingest the demo archive")
     demo.add_argument("--size", choices=["tiny", "demo", "full"], default="demo")
@@ -133,23 +230,41 @@ def build_parser() -> argparse.ArgumentParser:
     demo.set_defaults(func=cmd_demo)
 
     ing = sub.add_parser("ingest", help="ingest N2 FITS files and catalogue files (CSV/Parquet)")
-    ing.add_argument("paths", nargs="+")
-    ing.add_argument("--group", default="public", help="access group of the products (default public)")
-    ing.add_argument("--release-date", help="end of the proprietary period (ISO date)")
+    ing.add_argument("paths", nargs="+", metavar="PATH", help="N2 FITS files, catalogues, directories of them")
+    ing.add_argument("--group", type=_group, default="public", help="access group of the products (default public)")
+    ing.add_argument("--release-date", type=_release_date, help="end of the proprietary period (ISO date)")
     ing.add_argument("--quiet", action="store_true")
     ing.set_defaults(func=cmd_ingest)
 
     serve = sub.add_parser("serve", help="serve the archive over HTTP")
     serve.add_argument("--host", default="127.0.0.1")
-    serve.add_argument("--port", type=int, default=8000)
+    serve.add_argument("--port", type=_port, default=8000)
     serve.set_defaults(func=cmd_serve)
     add_hips_parser(sub)
     return parser
 
 
+def _command(args: argparse.Namespace) -> str:
+    hips = getattr(args, "hips_command", None)
+    return f"{args.command} {hips}" if hips else str(args.command)
+
+
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    return int(args.func(args))
+    command = _command(args)
+    try:
+        return int(args.func(args))
+    except (Exception, KeyboardInterrupt) as exc:
+        explained = explain(exc, command)
+        if explained is None:
+            if args.debug:
+                traceback.print_exc()
+            message = f"unexpected error: {type(exc).__name__}: {exc}".splitlines()[0]
+            explained = (f"{message} (--debug shows the traceback)", EXIT_FAILED)
+        message, status = explained
+        for line in message.splitlines():
+            print(f"corot-vo {command}: {line}", file=sys.stderr)
+        return status
 
 
 if __name__ == "__main__":

@@ -26,6 +26,16 @@ class StoreError(Exception):
     """A query the backend could not run (bad SQL, type error...): a usage problem."""
 
 
+class ArchiveInUse(StoreError):
+    """Another process holds the archive database open for writing (embedded stores)."""
+
+    def __init__(self, path: str, pid: int | None) -> None:
+        holder = f"process {pid}" if pid is not None else "another process"
+        super().__init__(f"the archive {path} is in use by {holder}")
+        self.path = path
+        self.pid = pid
+
+
 class QueryTimeout(StoreError):
     """The query ran past its execution-time limit and was interrupted."""
 
@@ -171,6 +181,7 @@ def declared_tables(catalogue: Catalogue) -> list[TableMeta]:
 
 
 __all__ = [
+    "ArchiveInUse",
     "Between",
     "Cone",
     "Equals",

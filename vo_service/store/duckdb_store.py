@@ -23,6 +23,7 @@ from vo_service.access import PUBLIC_GROUP, Viewer
 from vo_service.metadata import Catalogue, ColumnMeta, TableMeta
 from vo_service.spatial import HPX_COLUMN, cone_ranges
 from vo_service.store.base import (
+    ArchiveInUse,
     Between,
     Cone,
     Equals,
@@ -169,8 +170,8 @@ class DuckDBStore:
             self._conn = _SharedDatabase.acquire(
                 str(path), read_only, {"threads": threads, "memory_limit": memory_limit}
             )
-        except duckdb.IOException as exc:
-            raise StoreError(f"cannot open the archive database {path}: {exc}") from exc
+        except duckdb.Error as exc:
+            raise _open_error(str(path), exc) from exc
         self._lock = _SharedDatabase.write_lock(self._conn)
         #: positional tables up to this many rows answer cone queries from memory (0: never).
         self.resident_rows = resident_rows
@@ -506,6 +507,18 @@ def _arrow_reader(cursor: duckdb.DuckDBPyConnection, sql: str, params: Sequence[
     costs about a millisecond per query (as much as a lookup by ID itself).
     """
     return duckdb_engine.submit(cursor, sql, list(params) or None, "stream", batch_size).arrow_reader()
+
+
+_LOCK_HOLDER = re.compile(r"Conflicting lock is held in .*?\(PID (\d+)\)")
+
+
+def _open_error(path: str, exc: duckdb.Error) -> StoreError:
+    """:class:`ArchiveInUse` when another process holds the file's lock, else a one-line StoreError."""
+    message = str(exc)
+    if "Could not set lock" in message or "Conflicting lock" in message:
+        holder = _LOCK_HOLDER.search(message)
+        return ArchiveInUse(path, int(holder.group(1)) if holder else None)
+    return StoreError(f"cannot open the archive database {path}: {_clean_duckdb_message(message)}")
 
 
 def _clean_duckdb_message(message: str) -> str:

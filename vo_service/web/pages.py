@@ -33,6 +33,7 @@ def collection_summary(request: Request) -> dict[str, Any]:
                   order_by=(("t_start", False),))
     runs = [row for batch in ctx.store.select(query, viewer) for row in batch.to_pylist()]
     return {
+        "empty": all(ctx.store.count(t) == 0 for t in ("corot.targets", "corot.lightcurves", "corot.datasets")),
         "targets": ctx.store.count("corot.targets", viewer),
         "lightcurves": ctx.store.count("corot.lightcurves", viewer),
         "datasets": ctx.store.count("corot.datasets", viewer),
