@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 
 from vo_service.cli import main
+from vo_service.settings import Settings
 
 
 def test_ingest_cli_names_bad_files(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
@@ -19,7 +20,11 @@ def test_ingest_cli_names_bad_files(tmp_path: Path, capsys: pytest.CaptureFixtur
     assert bad.name in captured.err
 
 
-def test_demo_if_absent_is_a_no_op_on_an_existing_archive(archive_dir: Path,
-                                                          capsys: pytest.CaptureFixture[str]) -> None:
+def test_demo_if_absent_is_a_no_op_on_an_existing_archive(archive_dir: Path, settings: Settings,
+                                                          capsys: pytest.CaptureFixture[str],
+                                                          monkeypatch: pytest.MonkeyPatch) -> None:
+    # In this process the command shares the test app's database connection: with the
+    # app's base_url, opening the store re-creates the views as the app has them.
+    monkeypatch.setenv("COROT_VO_BASE_URL", settings.base_url)
     assert main(["--data-dir", str(archive_dir), "demo", "--if-absent", "--quiet"]) == 0
     assert "already present" in capsys.readouterr().out
