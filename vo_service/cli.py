@@ -8,6 +8,7 @@ condition; ``--debug`` shows the traceback of an unexpected error.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import logging
 import os
 import re
@@ -200,10 +201,8 @@ def cmd_serve(args: argparse.Namespace) -> int:
             log.warning("listening on every interface with no base_url configured: published URLs use %s; "
                         "set base_url to the address clients use", settings.base_url)
         server = uvicorn.Server(uvicorn_config(create_app(settings), settings, host=args.host, port=args.port))
-        try:
+        with contextlib.suppress(KeyboardInterrupt):  # Ctrl-C stops the server, after a graceful shutdown
             server.run()
-        except KeyboardInterrupt:
-            pass  # Ctrl-C is how an operator stops the server: uvicorn has shut down gracefully
     finally:
         store.close()
     return 0 if server.started else 1
