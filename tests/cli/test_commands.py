@@ -7,7 +7,7 @@ from pathlib import Path
 import pyarrow.parquet as pq
 import pytest
 
-from tests.cli.conftest import one_line, run_cli
+from tests.cli.conftest import free_port, one_line, run_cli
 
 #: Arguments argparse refuses: (arguments, words of the one line).  Exit status 2.
 USAGE_ERRORS: list[tuple[list[str], str]] = [
@@ -35,7 +35,8 @@ def test_usage_errors(arguments: list[str], expected: str, tmp_path: Path) -> No
     assert not (tmp_path / "data").exists()
 
 
-@pytest.mark.parametrize("command", [["demo", "--size", "tiny"], ["serve", "--port", "1"], ["hips", "build"]])
+@pytest.mark.parametrize("command", [["demo", "--size", "tiny"], ["serve", "--port", str(free_port())],
+                                     ["hips", "build"]])
 def test_data_dir_that_cannot_be_created(command: list[str], tmp_path: Path) -> None:
     blocker = tmp_path / "a-file"
     blocker.write_text("")
@@ -70,3 +71,15 @@ def test_unknown_survey(tmp_path: Path, archive_dir: Path) -> None:
     result = run_cli("--data-dir", data, "hips", "build", "--surveys", "galaxies", "--quiet")
     assert result.returncode == 1
     assert one_line(result.stderr).startswith("corot-vo hips build: unknown survey(s) galaxies")
+
+
+@pytest.mark.parametrize("command", [["serve", "--port", str(free_port())], ["ingest", "x.fits"]])
+def test_archive_file_that_is_not_a_database(command: list[str], tmp_path: Path) -> None:
+    data = tmp_path / "data"
+    data.mkdir()
+    (data / "archive.duckdb").write_text("these are not the archive's bytes\n" * 200)
+    result = run_cli("--data-dir", str(data), *command)
+    assert result.returncode == 1
+    line = one_line(result.stderr)
+    assert line.startswith(f"corot-vo {command[0]}: cannot open the archive database {data / 'archive.duckdb'}: ")
+    assert "not a valid DuckDB database file" in line
