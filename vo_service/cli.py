@@ -102,6 +102,9 @@ def cmd_demo(args: argparse.Namespace) -> int:
             print(f"  skipped {path}: {reason}", file=sys.stderr)
         options = BuildOptions(progress=not args.quiet, render=render_fullimages)
         hips_reports = build_all(settings, store, options=options, log=print)
+    except KeyboardInterrupt:
+        raise CommandFailed("interrupted: the demo archive is incomplete; run `corot-vo demo` again to finish it",
+                            EXIT_INTERRUPTED) from None
     finally:
         store.close()
     hips_ok = all(not r.skipped for r in hips_reports)

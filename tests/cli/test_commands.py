@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+import os
+import signal
+import subprocess
+import sys
+import time
 from pathlib import Path
 
 import pyarrow.parquet as pq
 import pytest
 
-from tests.cli.conftest import free_port, one_line, run_cli
+from tests.cli.conftest import ROOT, cli_env, free_port, one_line, run_cli
 
 #: Arguments argparse refuses: (arguments, words of the one line).  Exit status 2.
 USAGE_ERRORS: list[tuple[list[str], str]] = [
@@ -83,3 +88,18 @@ def test_archive_file_that_is_not_a_database(command: list[str], tmp_path: Path)
     line = one_line(result.stderr)
     assert line.startswith(f"corot-vo {command[0]}: cannot open the archive database {data / 'archive.duckdb'}: ")
     assert "not a valid DuckDB database file" in line
+
+
+def test_ctrl_c_during_demo(tmp_path: Path) -> None:
+    data = tmp_path / "data"
+    process = subprocess.Popen([sys.executable, "-m", "vo_service.cli", "--data-dir", str(data), "demo", "--size",
+                                "tiny", "--quiet"], env=cli_env(), cwd=ROOT, stdout=subprocess.PIPE,
+                               stderr=subprocess.PIPE, text=True, start_new_session=True)
+    deadline = time.time() + 120
+    while time.time() < deadline and process.poll() is None and not (data / "products").exists():
+        time.sleep(0.02)  # until the generator writes
+    os.killpg(process.pid, signal.SIGINT)
+    _, stderr = process.communicate(timeout=120)
+    assert process.returncode == 130
+    assert one_line(stderr) == ("corot-vo demo: interrupted: the demo archive is incomplete; "
+                                "run `corot-vo demo` again to finish it")
