@@ -32,7 +32,18 @@ def hipsgen(*arguments: str) -> str:
 @pytest.mark.interop
 @pytest.mark.parametrize("survey", ["fields", "targets"])
 def test_hipsgen_lint_reports_the_surveys_compliant(hips_dir: Path, survey: str) -> None:
-    output = hipsgen(f"out={hips_dir / survey}", "LINT")
+    root = hips_dir / survey
+    order_min = int(read_properties(root / "properties")["hips_order_min"])
+    output = hipsgen(f"out={root}", "LINT")
+    # LINT walks a few random tiles towards order 0 and, when a walk meets a path an earlier
+    # one tried, counts that order as present although no tile exists there: it then reports
+    # a "min order found" below hips_order_min.  The tree itself is checked here; only that
+    # report, when it is false, makes LINT walk again (at most twice more).
+    for _ in range(2):
+        if f"min order found in the tile hierarchy [{order_min - 1}]" not in output:
+            break
+        assert not any((root / f"Norder{order}").exists() for order in range(order_min)), output
+        output = hipsgen(f"out={root}", "LINT")
     assert "is fully IVOA HiPS 1.0 compatible" in output, output
     assert "ERROR" not in output and "WARN" not in output, output
 
