@@ -975,13 +975,16 @@ def _combined_unit(op: str, expr: n.BinaryOp, left: dt.Typed, right: dt.Typed) -
 def _unique_names(names: list[str]) -> list[str]:
     """Make result column names unique, case-insensitively: ra, ra_2, ra_3 ..."""
     seen: set[str] = set()
+    #: The last suffix given to each name: the suffixes below it are taken (linear, not quadratic).
+    last: dict[str, int] = {}
     result: list[str] = []
     for name in names:
         candidate = name
-        counter = 1
+        counter = last.get(name.lower(), 1)
         while candidate.lower() in seen:
             counter += 1
             candidate = f"{name}_{counter}"
+        last[name.lower()] = counter
         seen.add(candidate.lower())
         result.append(candidate)
     return result

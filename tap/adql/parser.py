@@ -20,6 +20,7 @@ from tap.adql import nodes as n
 from tap.adql.errors import AdqlError
 from tap.adql.grammar import GRAMMAR_KEYWORDS, grammar_text
 from tap.adql.keywords import is_reserved
+from tap.adql.limits import check_limits
 
 #: Longest query text accepted (characters); a guard against absurd inputs.
 MAX_QUERY_LENGTH = 100_000
@@ -86,7 +87,8 @@ def _parser() -> lark.Lark:
 
 
 def parse(text: str) -> n.Query:
-    """Parse one ADQL 2.1 query; raise :class:`AdqlError` with the position on bad syntax."""
+    """Parse one ADQL 2.1 query; raise :class:`AdqlError` with the position on bad syntax or
+    beyond the bounds of :mod:`tap.adql.limits`."""
     if not isinstance(text, str):
         raise AdqlError("The query must be text")
     if "\x00" in text:
@@ -97,11 +99,11 @@ def parse(text: str) -> n.Query:
         raise AdqlError(f"The query is too long ({len(text)} characters, at most {MAX_QUERY_LENGTH})")
     parser = _parser()
     try:
-        return cast(n.Query, parser.parse(text))
+        query = cast(n.Query, parser.parse(text))
     except UnexpectedInput as exc:
         raise _syntax_error(exc, text) from None
-    except RecursionError:
-        raise AdqlError("The query is nested too deeply") from None
+    check_limits(query)  # before the recursive stages (tap.adql.limits)
+    return query
 
 
 # -- syntax errors ------------------------------------------------------------------------
