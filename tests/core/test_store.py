@@ -7,6 +7,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+import duckdb
 import numpy as np
 import pyarrow as pa
 import pyarrow.parquet as pq
@@ -130,3 +131,19 @@ def test_timeout_interrupts_a_long_query(store: DuckDBStore) -> None:
 def test_sql_errors_become_store_errors(store: DuckDBStore) -> None:
     with pytest.raises(StoreError):
         list(store.stream_sql("SELECT nope FROM nowhere"))
+
+
+@pytest.mark.parametrize("sql", [
+    "SELECT range AS i, range * 0.5 AS x, 'row ' || range AS s FROM range(2500) WHERE range % ? = 0",
+    "SELECT NULL::INTEGER AS i, [1, 2] AS l WHERE ? = 1",
+])
+def test_direct_engine_path_and_relation_path_give_the_same_batches(sql: str) -> None:
+    """The statement path that skips the relation layer returns what the public path does."""
+    from vo_service.store import duckdb_store
+
+    with duckdb.connect() as connection:
+        cursor = connection.cursor()
+        direct = duckdb_store._arrow_reader(cursor, sql, [1], 1000).read_all()
+        public = duckdb_store._arrow_reader(cursor, sql, [1], 1000, direct=False).read_all()
+    assert direct.equals(public)
+    assert direct.num_rows > 0

@@ -17,7 +17,6 @@ from typing import Any, ClassVar
 
 import duckdb
 import pyarrow as pa
-from duckdb import _seam as duckdb_engine
 
 from vo_service.access import PUBLIC_GROUP, Viewer
 from vo_service.metadata import Catalogue, ColumnMeta, TableMeta
@@ -499,14 +498,34 @@ class DuckDBStore:
         _SharedDatabase.release(self._conn)
 
 
-def _arrow_reader(cursor: duckdb.DuckDBPyConnection, sql: str, params: Sequence[Any], batch_size: int) -> Any:
+def _engine_submit() -> Callable[..., Any] | None:
+    """DuckDB's own statement submission (``duckdb._seam.submit``, DuckDB 2.0), when present.
+
+    It is not a public interface: where a DuckDB release lacks it, statements take the
+    public relation path instead, with the same rows.
+    """
+    try:
+        from duckdb import _seam  # noqa: PLC0415  # optional private module, probed once
+    except ImportError:
+        return None
+    submit = getattr(_seam, "submit", None)
+    return submit if callable(submit) else None
+
+
+_ENGINE_SUBMIT = _engine_submit()
+
+
+def _arrow_reader(cursor: duckdb.DuckDBPyConnection, sql: str, params: Sequence[Any], batch_size: int,
+                  *, direct: bool = True) -> Any:
     """Run one statement with its bound parameters and stream its rows as Arrow batches.
 
-    The statement goes straight to the engine: the relation layer of ``cursor.sql`` would
-    parse it and bind it once more to describe a relation that is only read out, which
-    costs about a millisecond per query (as much as a lookup by ID itself).
+    The statement goes straight to the engine where DuckDB offers it: the relation layer
+    of ``cursor.sql`` would parse it and bind it once more to describe a relation that is
+    only read out, which costs about a millisecond per query (as much as a lookup by ID).
     """
-    return duckdb_engine.submit(cursor, sql, list(params) or None, "stream", batch_size).arrow_reader()
+    if direct and _ENGINE_SUBMIT is not None:
+        return _ENGINE_SUBMIT(cursor, sql, list(params) or None, "stream", batch_size).arrow_reader()
+    return cursor.sql(sql, params=list(params)).to_arrow_reader(batch_size)
 
 
 _LOCK_HOLDER = re.compile(r"Conflicting lock is held in .*?\(PID (\d+)\)")
