@@ -313,6 +313,7 @@ class HipsNode(ProtocolService):
     the viewer.  Surveys appear when built, without a restart, so it keeps no runtime."""
 
     prefix = "/hips"
+    routing_errors = False  # HiPS clients read tiles and properties files: a plain 404
 
     def routes(self) -> list[BaseRoute]:
         return [

@@ -82,7 +82,7 @@ class PublishingRegistry(ProtocolService):
                 return None
             return Response(error_document(base_url, "badArgument", fault_text(fault)), media_type=XML_MEDIA_TYPE)
 
-        return {"/oai.xml": oai_fault}
+        return {"": oai_fault}  # the registry serves OAI-PMH only: every path below it
 
     def ready(self, ctx: ServiceContext, documents: Mapping[str, VosiDocuments]) -> None:
         """Build the records once the services have stated their VOSI documents.  A registry

@@ -109,6 +109,11 @@ class AsyncJobs:
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         await self.router.get()(scope, receive, send)
 
+    @property
+    def routes(self) -> list[BaseRoute]:
+        """The job routes once started (they state the ``Allow`` header of a 405)."""
+        return list(self.router.get().routes) if self.router.started else []
+
 
 class TapService(ProtocolService):
     """The TAP service: TAP_SCHEMA, the query gate, the plan cache and the asynchronous jobs."""

@@ -51,7 +51,8 @@ def _routes(services: Sequence[ProtocolService]) -> list[BaseRoute]:
 def fault_documents(settings: Settings, services: Sequence[ProtocolService]) -> FaultDocuments:
     """The error document of each protocol's standard, by path (DALI elsewhere)."""
     return FaultDocuments.of({f"{service.prefix}{path}": renderer for service in services
-                              for path, renderer in service.fault_documents(settings).items()})
+                              for path, renderer in service.fault_documents(settings).items()},
+                             protocols=[service.prefix for service in services if service.routing_errors])
 
 
 def build_context(settings: Settings, services: Sequence[ProtocolService] = ()) -> ServiceContext:

@@ -38,6 +38,17 @@ class NotFoundFault(ServiceFault):
     status_code = 404
 
 
+class MethodNotAllowedFault(ServiceFault):
+    """A method the resource does not serve (HTTP 405); the answer lists those it serves in
+    its ``Allow`` header (RFC 9110 §15.5.6)."""
+
+    status_code = 405
+
+    def __init__(self, message: str, *, allow: str, hint: str | None = None) -> None:
+        super().__init__(message, hint=hint)
+        self.allow = allow
+
+
 class ForbiddenFault(ServiceFault):
     """Authenticated but not allowed (HTTP 403).
 
@@ -112,6 +123,7 @@ __all__ = [
     "FatalFault",
     "ForbiddenFault",
     "HeadersTooLargeFault",
+    "MethodNotAllowedFault",
     "NotFoundFault",
     "PayloadTooLargeFault",
     "ServiceFault",

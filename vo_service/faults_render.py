@@ -5,19 +5,26 @@ parts of the URL space whose standard says otherwise declare their document in
 :class:`FaultDocuments`: Simple Cone Search (SCS 1.03 §2.3: an error VOTable, HTTP 200),
 SODA (SODA 1.0 §5.2: ``text/plain`` starting with an error code) and OAI-PMH (its
 ``<error code>``, HTTP 200, built by the registry package).
+
+Requests the routing refuses (an unknown path: 404; a method the resource does not serve:
+405, with ``Allow``) below the mount of a protocol service answer the same documents, with
+the routing's status; elsewhere (HiPS, pages) they stay plain text.
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
+from urllib.parse import quote
 
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import PlainTextResponse, Response
+from starlette.routing import BaseRoute, Match, Mount, Route, Router
+from starlette.types import Scope
 
-from vo_service.faults import FatalFault, ServiceFault, ThrottledFault
+from vo_service.faults import FatalFault, MethodNotAllowedFault, NotFoundFault, ServiceFault, ThrottledFault
 from vo_service.votable.errors import error_votable, fault_text, scs_error_votable
 
 log = logging.getLogger(__name__)
@@ -66,10 +73,16 @@ class FaultDocuments:
 
     #: (path prefix, renderer), longest prefix first.
     renderers: tuple[tuple[str, FaultRenderer], ...] = ()
+    #: Mount prefixes whose unknown paths and methods answer error documents too.
+    protocols: tuple[str, ...] = ()
 
     @classmethod
-    def of(cls, renderers: Mapping[str, FaultRenderer]) -> FaultDocuments:
-        return cls(tuple(sorted(renderers.items(), key=lambda item: -len(item[0]))))
+    def of(cls, renderers: Mapping[str, FaultRenderer], protocols: Sequence[str] = ()) -> FaultDocuments:
+        return cls(tuple(sorted(renderers.items(), key=lambda item: -len(item[0]))), tuple(protocols))
+
+    def routes_documented(self, path: str) -> bool:
+        """Whether a 404 or 405 of the routing on ``path`` answers an error document."""
+        return any(path == prefix or path.startswith(prefix.rstrip("/") + "/") for prefix in self.protocols)
 
     def render(self, path: str, fault: ServiceFault) -> Response:
         for prefix, renderer in self.renderers:
@@ -92,8 +105,57 @@ async def handle_fault(request: Request, exc: Exception) -> Response:
     return _documents(request).render(request.url.path, exc)
 
 
+def allowed_methods(request: Request) -> list[str]:
+    """The methods the routes matching the request's path serve, together: Starlette's 405
+    names only the first route of the path, where GET and POST can be two routes."""
+    methods: set[str] = set()
+
+    def walk(routes: Sequence[BaseRoute], scope: Scope) -> None:
+        for route in routes:
+            match, child = route.matches(scope)
+            if match == Match.NONE:
+                continue
+            if isinstance(route, Mount):
+                walk(route.routes, {**scope, **child})
+            elif isinstance(route, Route) and route.methods:
+                methods.update(route.methods)
+            elif isinstance(route, Route):  # an ASGI application routing by itself
+                walk(getattr(route.app, "routes", ()), {**scope, **child})
+
+    router = getattr(request.scope.get("app"), "router", None)
+    if isinstance(router, Router):
+        # from the top again: the mounts the request went through have moved its root path
+        scope = request.scope
+        walk(router.routes, {**scope, "root_path": scope.get("app_root_path", scope.get("root_path", ""))})
+    return sorted(methods)
+
+
+def routing_fault(request: Request, exc: HTTPException) -> ServiceFault | None:
+    """The fault of a request the routing refused (404, 405), None for other statuses."""
+    path = quote(request.url.path, safe="/:@!$&'()*+,;=-._~")
+    if exc.status_code == 404:
+        return NotFoundFault(f"There is no resource at {path}")
+    if exc.status_code == 405:
+        allow = ", ".join(allowed_methods(request)) or (exc.headers or {}).get("Allow", "")
+        return MethodNotAllowedFault(f"{quote(request.method, safe='')} is not allowed on {path}",
+                                     allow=allow, hint=f"use {allow}" if allow else None)
+    return None
+
+
 async def handle_http_exception(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, HTTPException)
+    documents = _documents(request)
+    fault = routing_fault(request, exc) if documents.routes_documented(request.url.path) else None
+    if fault is not None:
+        # The document of the path's standard, with the routing's status (some standards answer
+        # their own errors with HTTP 200, but this request reached no endpoint of theirs).
+        response = documents.render(request.url.path, fault)
+        response.status_code = exc.status_code
+        for name, value in (exc.headers or {}).items():
+            response.headers[name] = value
+        if isinstance(fault, MethodNotAllowedFault) and fault.allow:
+            response.headers["Allow"] = fault.allow
+        return response
     detail = exc.detail if isinstance(exc.detail, str) else "error"
     return PlainTextResponse(f"{exc.status_code} {detail}: {request.url.path}\n", status_code=exc.status_code,
                              headers=dict(exc.headers or {}))
@@ -110,10 +172,12 @@ __all__ = [
     "VOTABLE_MEDIA_TYPE",
     "FaultDocuments",
     "FaultRenderer",
+    "allowed_methods",
     "fault_response",
     "handle_fault",
     "handle_http_exception",
     "handle_unexpected",
+    "routing_fault",
     "scs_fault_response",
     "soda_fault_response",
 ]

@@ -68,6 +68,9 @@ class ProtocolService(ABC):
 
     #: Mount point of the package's routes, e.g. ``/tap``; also the key of its VOSI documents.
     prefix: str
+    #: Whether unknown paths and methods below :attr:`prefix` answer the standard's error
+    #: document (404, 405) rather than plain text.
+    routing_errors: bool = True
 
     @abstractmethod
     def routes(self) -> list[BaseRoute]:
