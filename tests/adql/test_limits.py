@@ -175,3 +175,19 @@ def test_unique_names_of_repeated_columns_are_linear(catalogue: Catalogue) -> No
     names = [column.name for column in annotate(parse(query), catalogue).columns]
     assert len({name.lower() for name in names}) == 900
     assert names[:6] == ["ra", "ra_2", "Ra_2_2", "ra_3", "ra_4", "Ra_2_3"]
+
+
+def test_stcs_region_polygon_vertices(catalogue: Catalogue) -> None:
+    def region(vertices: int) -> str:
+        angles = [2 * math.pi * i / vertices for i in range(vertices)]
+        corners = " ".join(f"{100 + math.cos(a):.3f} {math.sin(a):.3f}" for a in angles)
+        return (f"SELECT ra FROM {TARGETS} WHERE 1 = CONTAINS(POINT('ICRS', ra, dec), "
+                f"REGION('POLYGON ICRS {corners}'))")
+
+    annotate(parse(region(MAX_POLYGON_VERTICES)), catalogue)
+    query = region(MAX_POLYGON_VERTICES + 1)
+    with pytest.raises(AdqlError) as error:
+        annotate(parse(query), catalogue)
+    assert str(error.value).startswith(
+        f"The POLYGON has {MAX_POLYGON_VERTICES + 1} vertices, more than the {MAX_POLYGON_VERTICES} allowed "
+        f"(line 1, column {query.index('REGION(') + 8})")
