@@ -95,9 +95,11 @@ def check_limits(query: n.Query) -> None:
                          "(UPLOAD) and join it" if 2 * logical > depth else "nest less deeply")
         _check_node(node)
         below = depth + _WEIGHTS.get(type(node), 1)
+        above = logical + isinstance(node, n.Or | n.And)
         for name in names:
-            if name != "pos":
-                pending.append((getattr(node, name), below, logical + isinstance(node, n.Or | n.And)))
+            child = getattr(node, name)
+            if name != "pos" and (isinstance(child, tuple) or hasattr(child, "__dataclass_fields__")):
+                pending.append((child, below, above))
 
 
 __all__ = ["MAX_FROM_TABLES", "MAX_NESTING", "MAX_POLYGON_VERTICES", "MAX_SELECT_ITEMS", "check_limits"]

@@ -81,3 +81,17 @@ def test_elsewhere_plain_text(http: httpx.Client, path: str) -> None:
     response = http.get(path)
     assert response.status_code == 404
     assert response.headers["content-type"].startswith("text/plain")
+
+
+def test_uws_job_405_lists_the_methods_of_every_job_route(http: httpx.Client) -> None:
+    response = http.post("/tap/async", data={"LANG": "ADQL", "QUERY": "SELECT TOP 1 ra FROM corot.targets"},
+                         follow_redirects=False)
+    assert response.status_code == 303
+    job = response.headers["location"]
+    try:
+        refused = http.put(job)
+        assert "PUT is not allowed" in dali_error(refused, 405)
+        assert {"GET", "POST", "DELETE"} <= _allowed(refused)
+        assert {"GET", "POST"} <= _allowed(http.put(f"{job}/phase"))
+    finally:
+        http.delete(job)
