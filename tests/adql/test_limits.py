@@ -76,7 +76,7 @@ DEEP: list[Callable[[int], str]] = [or_chain, plus_chain, nested_calls, nested_s
                                     unions, in_subqueries]
 
 
-def _largest_accepted(build: Callable[[int], str]) -> int:
+def largest_accepted(build: Callable[[int], str]) -> int:
     low, high = 1, 2000
     while low < high:
         middle = (low + high + 1) // 2
@@ -97,7 +97,7 @@ def _with_stack(depth: int, work: Callable[[], T]) -> T:
 def test_deepest_accepted_query_goes_through_every_stage(build: Callable[[int], str], catalogue: Catalogue) -> None:
     """Just within MAX_NESTING, annotation and translation stay well away from the recursion
     limit, even 300 frames down."""
-    levels = _largest_accepted(build)
+    levels = largest_accepted(build)
     assert 1 < levels < 2000
     tree = parse(build(levels))
 

@@ -6,12 +6,13 @@ from __future__ import annotations
 
 import math
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 
 import httpx
 import pytest
 
 from tap.adql.limits import MAX_FROM_TABLES, MAX_NESTING, MAX_POLYGON_VERTICES, MAX_SELECT_ITEMS
+from tests.adql.test_limits import DEEP, largest_accepted
 from tests.hostile.documents import dali_error
 
 pytestmark = pytest.mark.interop
@@ -99,3 +100,15 @@ def test_async_job_ends_in_error(http: httpx.Client, name: str) -> None:
         assert fragment in message and "(line 1, column " in message
     finally:
         http.delete(job)
+
+
+@pytest.mark.parametrize("build", DEEP, ids=[build.__name__ for build in DEEP])
+def test_deepest_accepted_queries_run(http: httpx.Client, build: Callable[[int], str]) -> None:
+    """Just within the nesting bound, every kind of nesting runs through DuckDB (whose own
+    expression depth limit is 1000) and is answered quickly."""
+    query = build(largest_accepted(build))
+    start = time.monotonic()
+    response = http.post("/tap/sync", data={"LANG": "ADQL", "QUERY": query, "MAXREC": "3"})
+    assert time.monotonic() - start < SECONDS
+    assert response.status_code == 200, response.text[:1000]
+    assert b"<TABLE" in response.content
