@@ -243,6 +243,10 @@ def http_round(data_dir: Path, work: Workload, repeat: int, seconds: float, clie
     """Phase 2: the real server, one client, then SCS under ``clients`` concurrent clients."""
     server: Server = start_server(data_dir, {"LOG_LEVEL": "INFO"})
     try:
+        # the first TAP query a fresh server answers (a user arriving right after start)
+        first = load(server, ["/tap/sync?" + urlencode(work.tap_params(work.fresh("tap-id")))], clients=1,
+                     seconds=60, requests_per_client=1)
+        samples["tap first after start/http"].extend(first.latencies_ms)
         every = ["/tap/sync?" + urlencode(work.tap_params(q)) for k, q in work.tap.items() if k != "tap-100k"]
         load(server, every + ["/scs/scs.xml?" + urlencode(work.scs_params(i)) for i in range(20)],
              clients=1, seconds=3)  # start-up work of the server settles
@@ -280,6 +284,7 @@ def report(samples: Samples, rates: list[float], clients: int) -> None:
     print("medians in ms per request path and stage; HTTP = end to end - in-process")
     paths = [("tap-id", "TAP lookup by ID"), ("tap-id fresh", "  the same, another ID each time"),
              ("tap-cone", "TAP 0.1 deg cone (CONTAINS)"), ("tap-cone fresh", "  the same, another position each time"),
+             ("tap first after start", "TAP by ID, first query after start"),
              ("tap-groupby", "TAP GROUP BY over corot.targets"), ("tap-100k", "TAP 100k rows as VOTable (BINARY2)"),
              ("scs", "SCS 0.1 deg cone")]
     stages = ["params", "parse", "annotate", "translate", "plan (cached)", "execute", "execute (memo)", "encode",

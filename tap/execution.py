@@ -27,6 +27,7 @@ valid ADQL but could not be evaluated, e.g. a type conversion of a value failed)
 
 from __future__ import annotations
 
+import logging
 import threading
 from collections import OrderedDict
 from collections.abc import Callable, Iterator, Sequence
@@ -44,6 +45,8 @@ from vo_service.faults import ServiceFault, TimeoutFault, UsageFault
 from vo_service.metadata import Catalogue, TableMeta
 from vo_service.store.base import Interruptible, QueryTimeout, Store, StoreError
 from vo_service.votable.writer import EnvelopeOptions, VOTableTemplate, prepare_votable
+
+log = logging.getLogger(__name__)
 
 #: Rows per Arrow batch fetched from the store.
 BATCH_ROWS = 20_000
@@ -184,6 +187,30 @@ class PlanCache:
         return (plan, rows) if plan is not None and rows is not None else None
 
 
+def warm_up_queries(catalogue: Catalogue) -> list[str]:
+    """The queries :func:`warm_up` runs: TAP_SCHEMA, and a small cone on a positional table."""
+    queries = ["SELECT COUNT(*) AS n FROM TAP_SCHEMA.tables"]
+    spatial = next((table for table in catalogue.tables() if table.spatial is not None), None)
+    if spatial is not None and spatial.spatial is not None:
+        ra, dec = spatial.spatial.ra, spatial.spatial.dec
+        queries.append(f"SELECT TOP 1 {ra}, {dec} FROM {spatial.name} "
+                       f"WHERE 1 = CONTAINS(POINT('ICRS', {ra}, {dec}), CIRCLE('ICRS', 0, 0, 0.01))")
+    return queries
+
+
+def warm_up(catalogue: Catalogue, store: Store, timeout: float | None = None) -> None:
+    """Plan and run a few queries once at start, so that the first query of a user does not
+    pay for building the ADQL parser tables (about 0.3-0.8 s), the lazy imports of the
+    translation and geometry code and the first read of the tables."""
+    for query in warm_up_queries(catalogue):
+        try:
+            plan = plan_query(query, catalogue, store, Viewer(), maxrec=1)
+            for _ in run_batches(plan, store, timeout=timeout):
+                pass
+        except (ServiceFault, StoreError, ValueError) as exc:
+            log.warning("TAP warm-up query failed: %s (%s)", query, exc)
+
+
 def store_fault(exc: StoreError) -> ServiceFault:
     """A backend failure as the fault a user sees."""
     if isinstance(exc, QueryTimeout):
@@ -286,4 +313,6 @@ __all__ = [
     "plan_query",
     "run_batches",
     "store_fault",
+    "warm_up",
+    "warm_up_queries",
 ]

@@ -17,7 +17,7 @@ from starlette.types import Receive, Scope, Send
 
 from tap.capabilities import capabilities_document, capabilities_xml
 from tap.examples import VOTABLE_MEDIA_TYPE, XHTML_MEDIA_TYPE, examples_document, load_examples, sample_votable
-from tap.execution import PlanCache
+from tap.execution import PlanCache, warm_up
 from tap.jobs import tap_job_type
 from tap.pages import base_page
 from tap.runtime import TapRuntime
@@ -145,9 +145,10 @@ class TapService(ProtocolService):
 
     def start(self, ctx: ServiceContext) -> None:
         """TAP_SCHEMA rows from the catalogue, the query gate, the plan cache, the job service,
-        the async job type and its routes."""
+        the async job type and its routes; a warm-up query or two."""
         for name, data in tap_schema_tables(ctx.catalogue).items():
             ctx.store.replace_table(name, data)
+        warm_up(ctx.catalogue, ctx.store, timeout=ctx.settings.limits.sync_timeout_s)
         jobs = JobService.from_settings(ctx.settings)
         jobs.start()
         runtime = TapRuntime(QueryGate(ctx.settings.limits.max_concurrent_queries), PlanCache(), jobs)
