@@ -16,6 +16,7 @@ import numpy as np
 import numpy.typing as npt
 
 from hips.imagetiles import atomic_write
+from vo_service.hips_properties import parse_properties
 from vo_service.spatial import angular_distance, to_radec
 
 #: Keywords every HiPS must declare (HiPS 1.0 §4.4.1; ``hips_order`` and ``hips_frame``
@@ -50,18 +51,6 @@ def format_properties(values: Mapping[str, object]) -> str:
             continue
         lines.append(f"{key.ljust(width)} = {_clean(value)}")
     return "\n".join(lines) + "\n"
-
-
-def parse_properties(text: str) -> dict[str, str]:
-    """Keywords of a properties text (comments and blank lines ignored; last value wins)."""
-    result: dict[str, str] = {}
-    for raw in text.splitlines():
-        line = raw.strip()
-        if not line or line.startswith("#") or "=" not in line:
-            continue
-        key, _, value = line.partition("=")
-        result[key.strip()] = value.strip()
-    return result
 
 
 def read_properties(path: Path) -> dict[str, str]:

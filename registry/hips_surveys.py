@@ -21,6 +21,8 @@ from pathlib import Path
 
 from mocpy import MOC
 
+from vo_service.hips_properties import parse_properties
+
 log = logging.getLogger(__name__)
 
 #: Survey folder names the HiPS node serves (``/hips/<name>``).
@@ -60,18 +62,6 @@ class Survey:
             return float(self.properties[key])
         except (KeyError, ValueError):
             return None
-
-
-def parse_properties(text: str) -> dict[str, str]:
-    """``keyword = value`` lines (HiPS 1.0 §4.4); ``#`` starts a comment line."""
-    values: dict[str, str] = {}
-    for line in text.splitlines():
-        stripped = line.strip()
-        if not stripped or stripped.startswith("#") or "=" not in stripped:
-            continue
-        key, _, value = stripped.partition("=")
-        values[key.strip()] = value.strip()
-    return values
 
 
 def registry_moc(moc: MOC) -> str:

@@ -42,7 +42,7 @@ from vo_service.spatial import (
     polygon_vertices,
     within_hemisphere,
 )
-from vo_service.store.duckdb_store import quote_ident
+from vo_service.store.duckdb_store import quote_ident, scalar_type
 
 RelationSql = Callable[[TableMeta], str]
 
@@ -108,15 +108,7 @@ def duckdb_type(value_type: dt.ValueType) -> str:
         return "BIGINT[]"
     if value_type.kind in ("string", "null"):
         return "VARCHAR"
-    return {
-        "boolean": "BOOLEAN",
-        "unsignedByte": "UTINYINT",
-        "short": "SMALLINT",
-        "int": "INTEGER",
-        "long": "BIGINT",
-        "float": "FLOAT",
-        "double": "DOUBLE",
-    }.get(value_type.datatype, "VARCHAR")
+    return scalar_type(value_type.datatype)
 
 
 def column_sql(source: ColumnSource) -> str:

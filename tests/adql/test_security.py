@@ -150,6 +150,7 @@ _SQL_WORDS = frozenset(
         "TRUE",
         "DOUBLE",
         "FLOAT",
+        "REAL",
         "INTEGER",
         "BIGINT",
         "SMALLINT",

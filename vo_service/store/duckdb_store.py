@@ -53,21 +53,30 @@ INTERNAL_COLUMNS: Mapping[str, tuple[tuple[str, str], ...]] = {
 }
 
 
+#: DuckDB types of the VOTable scalar datatypes (VOTable 1.4 §2.1); text is VARCHAR.
+SCALAR_TYPES: Mapping[str, str] = {
+    "boolean": "BOOLEAN",
+    "unsignedByte": "UTINYINT",
+    "short": "SMALLINT",
+    "int": "INTEGER",
+    "long": "BIGINT",
+    "float": "REAL",
+    "double": "DOUBLE",
+}
+
+
+def scalar_type(datatype: str) -> str:
+    """The DuckDB type holding values of a VOTable scalar datatype."""
+    return SCALAR_TYPES.get(datatype, "VARCHAR")
+
+
 def physical_type(column: ColumnMeta) -> str:
     """DuckDB type that stores a declared column."""
     if column.xtype == "timestamp":
         return "TIMESTAMP"
     if column.xtype in {"point", "circle", "polygon"}:
         return "DOUBLE[]"
-    return {
-        "boolean": "BOOLEAN",
-        "unsignedByte": "UTINYINT",
-        "short": "SMALLINT",
-        "int": "INTEGER",
-        "long": "BIGINT",
-        "float": "REAL",
-        "double": "DOUBLE",
-    }.get(column.datatype, "VARCHAR")
+    return scalar_type(column.datatype)
 
 
 def quote_ident(name: str) -> str:
