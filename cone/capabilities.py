@@ -20,31 +20,23 @@ from vo_service.vo_models_ext import (
     ConeQuery,
     ConeSearch,
     InputParam,
-    ParamUse,
-    SimpleDataType,
+    input_param,
     param_http,
     vosi_capabilities,
 )
 
-
-def _param(name: str, description: str, datatype: str, use: ParamUse = "optional", unit: str | None = None,
-           ucd: str | None = None) -> InputParam:
-    return InputParam(name=name, description=description, use=use, unit=unit, ucd=ucd,
-                      data_type=SimpleDataType(value=datatype))
-
-
 #: The SCS 1.03 §2 parameters, and the DALI ones the service also takes.
 SCS_PARAMS: tuple[InputParam, ...] = (
-    _param("RA", "Right ascension (ICRS) of the cone centre, decimal degrees [0, 360].", "real",
-           "required", "deg", "pos.eq.ra"),
-    _param("DEC", "Declination (ICRS) of the cone centre, decimal degrees [-90, 90].", "real",
-           "required", "deg", "pos.eq.dec"),
-    _param("SR", "Radius of the cone, decimal degrees; 0 returns the columns only.", "real",
-           "required", "deg", "phys.angSize"),
-    _param("VERB", "Verbosity: 1 (fewest columns), 2 (default) or 3 (all columns).", "integer"),
-    _param("MAXREC", "Maximum number of records to return; 0 returns the columns only.", "integer"),
-    _param("RESPONSEFORMAT", "VOTable (votable, text/xml, application/x-votable+xml, with "
-           "serialization=tabledata|binary|binary2).", "string"),
+    input_param("RA", "Right ascension (ICRS) of the cone centre, decimal degrees [0, 360].", "real",
+                "required", unit="deg", ucd="pos.eq.ra"),
+    input_param("DEC", "Declination (ICRS) of the cone centre, decimal degrees [-90, 90].", "real",
+                "required", unit="deg", ucd="pos.eq.dec"),
+    input_param("SR", "Radius of the cone, decimal degrees; 0 returns the columns only.", "real",
+                "required", unit="deg", ucd="phys.angSize"),
+    input_param("VERB", "Verbosity: 1 (fewest columns), 2 (default) or 3 (all columns).", "integer"),
+    input_param("MAXREC", "Maximum number of records to return; 0 returns the columns only.", "integer"),
+    input_param("RESPONSEFORMAT", "VOTable (votable, text/xml, application/x-votable+xml, with "
+                "serialization=tabledata|binary|binary2).", "string"),
 )
 
 

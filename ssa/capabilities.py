@@ -21,48 +21,37 @@ from vo_service.vo_models_ext import (
     AnyCapability,
     Capabilities,
     Capability,
-    InputParam,
-    ParamUse,
-    SimpleDataType,
     SimpleSpectralAccess,
     SSAPosition,
     SSAQuery,
+    input_param,
     param_http,
     vosi_capabilities,
 )
-
-DATALINK_STANDARD_ID = "ivo://ivoa.net/std/DataLink#links-1.1"
-SODA_STANDARD_ID = "ivo://ivoa.net/std/SODA#sync-1.0"
-
-
-def _param(name: str, description: str, datatype: str, use: ParamUse = "optional", *, unit: str | None = None,
-           ucd: str | None = None) -> InputParam:
-    return InputParam(name=name, description=description, use=use, unit=unit, ucd=ucd,
-                      data_type=SimpleDataType(value=datatype))
-
+from vo_service.votable.descriptors import DATALINK_MEDIA_TYPE, DATALINK_STANDARD_ID, SODA_STANDARD_ID
 
 SSA_PARAMS = (
-    _param("REQUEST", "queryData", "string"),
-    _param("POS", "Search centre, ra,dec in decimal degrees (ICRS)", "string", unit="deg", ucd="pos.eq"),
-    _param("SIZE", "Diameter of the search region", "real", unit="deg", ucd="phys.angSize"),
-    _param("BAND", "Spectral range list in metres, or a band name", "string", unit="m", ucd="em.wl"),
-    _param("TIME", "Time range, ISO 8601 UTC", "string", ucd="time.interval"),
-    _param("FORMAT", "Formats to list, or METADATA", "string"),
-    _param("MAXREC", "Maximum number of rows", "integer"),
-    _param("COLLECTION", "Data collection", "string"),
-    _param("TARGETNAME", "Target: CoRoT ID, planet host or star name", "string", ucd="meta.id;src"),
-    _param("PUBDID", "Publisher dataset identifier", "string"),
+    input_param("REQUEST", "queryData", "string"),
+    input_param("POS", "Search centre, ra,dec in decimal degrees (ICRS)", "string", unit="deg", ucd="pos.eq"),
+    input_param("SIZE", "Diameter of the search region", "real", unit="deg", ucd="phys.angSize"),
+    input_param("BAND", "Spectral range list in metres, or a band name", "string", unit="m", ucd="em.wl"),
+    input_param("TIME", "Time range, ISO 8601 UTC", "string", ucd="time.interval"),
+    input_param("FORMAT", "Formats to list, or METADATA", "string"),
+    input_param("MAXREC", "Maximum number of rows", "integer"),
+    input_param("COLLECTION", "Data collection", "string"),
+    input_param("TARGETNAME", "Target: CoRoT ID, planet host or star name", "string", ucd="meta.id;src"),
+    input_param("PUBDID", "Publisher dataset identifier", "string"),
 )
 LINKS_PARAMS = (
-    _param("ID", "Publisher DID of a light curve (repeatable)", "string", "required", ucd="meta.id;meta.main"),
-    _param("RESPONSEFORMAT", "votable (default) or application/x-votable+xml", "string"),
+    input_param("ID", "Publisher DID of a light curve (repeatable)", "string", "required", ucd="meta.id;meta.main"),
+    input_param("RESPONSEFORMAT", "votable (default) or application/x-votable+xml", "string"),
 )
 SODA_PARAMS = (
-    _param("ID", "Publisher DID of a light curve", "string", "required", ucd="meta.ref.url;meta.curation"),
-    _param("TIME", "Time interval to extract, MJD (UTC)", "real", unit="d", ucd="time.interval;obs.exposure"),
-    _param("BAND", "Wavelength interval to extract, metres", "real", unit="m", ucd="em.wl;stat.interval"),
-    _param("COLOUR", "Band names: white, red, green, blue", "string", ucd="meta.code;instr.filter"),
-    _param("RESPONSEFORMAT", "application/fits (default), application/x-votable+xml or text/csv", "string"),
+    input_param("ID", "Publisher DID of a light curve", "string", "required", ucd="meta.ref.url;meta.curation"),
+    input_param("TIME", "Time interval to extract, MJD (UTC)", "real", unit="d", ucd="time.interval;obs.exposure"),
+    input_param("BAND", "Wavelength interval to extract, metres", "real", unit="m", ucd="em.wl;stat.interval"),
+    input_param("COLOUR", "Band names: white, red, green, blue", "string", ucd="meta.code;instr.filter"),
+    input_param("RESPONSEFORMAT", "application/fits (default), application/x-votable+xml or text/csv", "string"),
 )
 
 
@@ -96,7 +85,7 @@ def capabilities(base: str, datalink: str, limits: SSALimits) -> list[AnyCapabil
     """VOSI, SSA, DataLink {links} (at ``datalink``) and SODA {sync} of the service rooted at ``base``."""
     links = Capability(standard_id=AnyUrl(DATALINK_STANDARD_ID), interface=[
         param_http(datalink, "base", params=LINKS_PARAMS,
-                   result_type="application/x-votable+xml;content=datalink")])
+                   result_type=DATALINK_MEDIA_TYPE)])
     soda = Capability(standard_id=AnyUrl(SODA_STANDARD_ID), interface=[
         param_http(f"{base}/soda", "base", params=SODA_PARAMS, result_type="application/fits")])
     return [*vosi_capabilities(base), ssa_capability(base, limits), links, soda]

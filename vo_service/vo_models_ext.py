@@ -94,6 +94,13 @@ class InputParam(BaseXmlModel, tag="param", skip_empty=True):
     data_type: SimpleDataType | None = element(tag="dataType", default=None)
 
 
+def input_param(name: str, description: str, datatype: str, use: ParamUse = "optional", *,
+                unit: str | None = None, ucd: str | None = None) -> InputParam:
+    """A standard ``vs:InputParam`` of a simple ``datatype`` (VODataService 1.2 §3.5.2)."""
+    return InputParam(name=name, description=description, use=use, unit=unit, ucd=ucd,
+                      data_type=SimpleDataType(value=datatype))
+
+
 class ParamHTTP(Interface):
     """``vs:ParamHTTP``: a service called by HTTP GET or POST with name=value arguments."""
 
@@ -401,6 +408,7 @@ __all__ = [
     "Table",
     "TableSet",
     "hips_capability",
+    "input_param",
     "interval",
     "param_http",
     "vosi_capabilities",
