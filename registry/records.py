@@ -201,6 +201,10 @@ class RecordBuilder:
         """The CoRoT collection as a ``vs:CatalogResource`` (VODataService 1.2 §3.2), served
         by the declared services and by ``served_by`` (identifier, title) records; its
         coverage is what its HiPS ``surveys`` cover."""
+        return self._collection(tables, served_by, self.coverage(surveys))
+
+    def _collection(self, tables: TableSet | None, served_by: Sequence[tuple[str, str]],
+                    coverage: Coverage | None) -> Record:
         spec: CollectionSpec = self.profile.collection
         relations = [("served-by", self.ivoid(service.suffix), service.title) for service in self.profile.services]
         relations += [("served-by", ivoid, title) for ivoid, title in served_by]
@@ -210,7 +214,7 @@ class RecordBuilder:
             rights=self.rights(),
             facility=[ResourceName(value=spec.facility)] if spec.facility else [],
             instrument=[ResourceName(value=spec.instrument)] if spec.instrument else [],
-            coverage=self.coverage(surveys),
+            coverage=coverage,
             tableset=None if tables is None else tableset(tables, spec.schemas),
         )
         return self._record(spec, resource, "CatalogResource")
@@ -224,9 +228,9 @@ class RecordBuilder:
         collection = self.profile.collection
         return [("service-for", self.ivoid(collection.suffix), collection.title)]
 
-    def service(self, spec: ServiceSpec, documents: VosiDocuments, surveys: Sequence[Survey] = ()) -> Record:
+    def service(self, spec: ServiceSpec, documents: VosiDocuments, coverage: Coverage | None = None) -> Record:
         """A ``vs:CatalogService`` with the capabilities its VOSI document states, covering
-        what the collection covers."""
+        what the collection covers (``coverage``)."""
         capabilities = select_capabilities(documents.capabilities, spec.endpoint_standard, spec.access_suffix)
         if not capabilities:
             raise RecordError(f"{self.ivoid(spec.suffix)}: no capability of {spec.vosi} matches the declaration")
@@ -235,7 +239,7 @@ class RecordBuilder:
             **self._core(spec, content),
             rights=self.rights(),
             capability=capabilities,
-            coverage=self.coverage(surveys),
+            coverage=coverage,
             tableset=tableset(documents.tables, ()) if spec.tables and documents.tables is not None else None,
         )
         return self._record(spec, resource, "CatalogService")
@@ -279,11 +283,12 @@ class RecordBuilder:
                 log.warning("a HiPS whose properties make no valid record is not published",
                             extra={"survey": survey.name, "error": str(exc)})
         served = [(record.identifier, record.title) for record in hips if record.identifier.lower() not in reserved]
-        records.append(self.collection(tap_tables, served, surveys))
+        coverage = self.coverage(surveys)  # the union MOC and its text, once for every record
+        records.append(self._collection(tap_tables, served, coverage))
         for spec in self.profile.services:
             if spec.vosi not in documents:
                 raise RecordError(f"{self.ivoid(spec.suffix)}: no VOSI documents for {spec.vosi}")
-            records.append(self.service(spec, documents[spec.vosi], surveys))
+            records.append(self.service(spec, documents[spec.vosi], coverage))
         identifiers = {record.identifier.lower() for record in records}
         for record in hips:
             if record.identifier.lower() in identifiers:
