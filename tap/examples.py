@@ -29,13 +29,13 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 from resources import RESOURCES_DIR
 from vo_service.metadata import ColumnMeta
 from vo_service.votable.fields import CooSys
+from vo_service.votable.formats import VOTABLE_MEDIA_TYPE
 from vo_service.votable.writer import write_votable
 
 EXAMPLES_FILE = RESOURCES_DIR / "examples" / "tap_examples.toml"
 EXAMPLES_VOCAB = "http://www.ivoa.net/rdf/examples#"
 XHTML_NS = "http://www.w3.org/1999/xhtml"
 XHTML_MEDIA_TYPE = "application/xhtml+xml"
-VOTABLE_MEDIA_TYPE = "application/x-votable+xml"
 #: Path of the sample source lists below the TAP service URL: ``<tap>/examples/<id>.xml``.
 SAMPLE_SUFFIX = ".xml"
 
