@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import re
 import tomllib
+from functools import cache
 from pathlib import Path
 from typing import Any
 
@@ -168,8 +169,10 @@ def sample_url(tap_url: str, sample_id: str) -> str:
     return f"{tap_url}/examples/{sample_id}{SAMPLE_SUFFIX}"
 
 
+@cache
 def load_examples(path: Path = EXAMPLES_FILE) -> ExampleBook:
-    """The examples of ``path``, checked (unique identifiers, declared sample lists)."""
+    """The examples of ``path``, checked (unique identifiers, declared sample lists); read
+    once, not at every request for the examples page or a sample list."""
     raw = tomllib.loads(path.read_text(encoding="utf-8"))
     try:
         return ExampleBook.model_validate(raw)
