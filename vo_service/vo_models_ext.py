@@ -36,6 +36,8 @@ from vo_models.voresource.models import Capability as VrCapability
 from vo_models.voresource.models import Resource as VrResource
 from vo_models.voresource.models import Service as VrService
 
+from vo_service.vosi_xml import XSI_NS
+
 VOSI_CAPABILITIES_NS = "http://www.ivoa.net/xml/VOSICapabilities/v1.0"
 VORESOURCE_NS = "http://www.ivoa.net/xml/VOResource/v1.0"
 VODATASERVICE_NS = "http://www.ivoa.net/xml/VODataService/v1.1"
@@ -44,7 +46,6 @@ RI_NS = "http://www.ivoa.net/xml/RegistryInterface/v1.0"
 TAPREGEXT_NS = "http://www.ivoa.net/xml/TAPRegExt/v1.0"
 CONESEARCH_NS = "http://www.ivoa.net/xml/ConeSearch/v1.0"
 SSA_NS = "http://www.ivoa.net/xml/SSA/v1.1"
-XSI_NS = "http://www.w3.org/2001/XMLSchema-instance"
 
 CONESEARCH_STANDARD_ID = "ivo://ivoa.net/std/ConeSearch"
 SSA_STANDARD_ID = "ivo://ivoa.net/std/SSA"
