@@ -33,6 +33,7 @@ from hips.viewer import aladin_js
 from vo_service.context import ServiceContext, get_context
 from vo_service.services import ProtocolService, ServiceLink
 from vo_service.settings import Settings
+from vo_service.vo_models_ext import HIPS_STANDARD_ID, MOC_STANDARD_ID
 
 SURVEY_NAME = re.compile(r"^[a-z][a-z0-9_-]{0,39}$")
 #: Names that are routes of this mount, never survey folders.
@@ -328,13 +329,13 @@ class HipsNode(ProtocolService):
     def links(self, settings: Settings) -> list[ServiceLink]:
         base = f"{settings.base_url}/hips"
         return [
-            ServiceLink("CoRoT fields of view (HiPS image)", "HiPS 1.0", "ivo://ivoa.net/std/hips#hips-1.0",
+            ServiceLink("CoRoT fields of view (HiPS image)", "HiPS 1.0", HIPS_STANDARD_ID,
                         f"{base}/fields"),
-            ServiceLink("CoRoT targets (HiPS catalogue)", "HiPS 1.0", "ivo://ivoa.net/std/hips#hips-1.0",
+            ServiceLink("CoRoT targets (HiPS catalogue)", "HiPS 1.0", HIPS_STANDARD_ID,
                         f"{base}/targets"),
             ServiceLink("HiPS list of this node", "HiPS 1.0 (HiPS list)", "ivo://ivoa.net/std/hips#hipslist-1.0",
                         f"{base}/list"),
-            ServiceLink("Coverage of the archive (MOC)", "MOC 2.0", "ivo://ivoa.net/std/moc",
+            ServiceLink("Coverage of the archive (MOC)", "MOC 2.0", MOC_STANDARD_ID,
                         f"{base}/moc/archive.fits"),
         ]
 
