@@ -25,6 +25,11 @@ class ServiceFault(Exception):
     def __str__(self) -> str:
         return self.message
 
+    @property
+    def headers(self) -> dict[str, str]:
+        """HTTP headers every rendering of the fault carries (none by default)."""
+        return {}
+
 
 class UsageFault(ServiceFault):
     """Bad request: invalid or missing parameter, bad query (HTTP 400)."""
@@ -47,6 +52,10 @@ class MethodNotAllowedFault(ServiceFault):
     def __init__(self, message: str, *, allow: str, hint: str | None = None) -> None:
         super().__init__(message, hint=hint)
         self.allow = allow
+
+    @property
+    def headers(self) -> dict[str, str]:
+        return {"Allow": self.allow} if self.allow else {}
 
 
 class ForbiddenFault(ServiceFault):
@@ -92,6 +101,10 @@ class ThrottledFault(ServiceFault):
     def __init__(self, message: str, *, retry_after: int = 5, hint: str | None = None) -> None:
         super().__init__(message, hint=hint)
         self.retry_after = retry_after
+
+    @property
+    def headers(self) -> dict[str, str]:
+        return {"Retry-After": str(self.retry_after)}
 
 
 class TimeoutFault(ServiceFault):

@@ -24,7 +24,7 @@ from starlette.responses import PlainTextResponse, Response
 from starlette.routing import BaseRoute, Match, Mount, Route, Router
 from starlette.types import Scope
 
-from vo_service.faults import FatalFault, MethodNotAllowedFault, NotFoundFault, ServiceFault, ThrottledFault
+from vo_service.faults import FatalFault, MethodNotAllowedFault, NotFoundFault, ServiceFault
 from vo_service.votable.errors import error_votable, fault_text, scs_error_votable
 
 log = logging.getLogger(__name__)
@@ -34,14 +34,11 @@ VOTABLE_MEDIA_TYPE = "application/x-votable+xml"
 
 def fault_response(fault: ServiceFault, status_code: int | None = None) -> Response:
     """DALI 1.1 §5.2 error document with the fault's HTTP status."""
-    headers = {}
-    if isinstance(fault, ThrottledFault):
-        headers["Retry-After"] = str(fault.retry_after)
     return Response(
         error_votable(fault),
         status_code=status_code or fault.status_code,
         media_type=VOTABLE_MEDIA_TYPE,
-        headers=headers,
+        headers=fault.headers,
     )
 
 
@@ -63,8 +60,7 @@ def soda_fault_response(fault: ServiceFault) -> Response:
     """SODA 1.0 §5.2: ``text/plain`` starting with the error code, with the fault's status."""
     status = fault.status_code
     code = _SODA_CODES.get(status, "UsageError" if 400 <= status < 500 else "Error")
-    headers = {"Retry-After": str(fault.retry_after)} if isinstance(fault, ThrottledFault) else None
-    return PlainTextResponse(f"{code}: {fault_text(fault)}\n", status_code=status, headers=headers)
+    return PlainTextResponse(f"{code}: {fault_text(fault)}\n", status_code=status, headers=fault.headers)
 
 
 @dataclass(frozen=True)
@@ -153,8 +149,7 @@ async def handle_http_exception(request: Request, exc: Exception) -> Response:
         response.status_code = exc.status_code
         for name, value in (exc.headers or {}).items():
             response.headers[name] = value
-        if isinstance(fault, MethodNotAllowedFault) and fault.allow:
-            response.headers["Allow"] = fault.allow
+        response.headers.update(fault.headers)
         return response
     detail = exc.detail if isinstance(exc.detail, str) else "error"
     return PlainTextResponse(f"{exc.status_code} {detail}: {request.url.path}\n", status_code=exc.status_code,

@@ -40,7 +40,7 @@ from starlette.routing import BaseRoute, Route
 from vo_models.uws.types import ExecutionPhase
 
 from vo_service.access import Viewer
-from vo_service.faults import ServiceFault, ThrottledFault, UsageFault
+from vo_service.faults import ServiceFault, UsageFault
 from vo_service.params import reading_params, request_params
 from vo_service.uws.jobtype import JobType
 from vo_service.uws.models import JobParameters, job_list_xml_model, utc
@@ -62,8 +62,7 @@ _CONTROL_NAMES = frozenset({"phase", "runid"})
 
 def plain_fault_response(request: Request, fault: ServiceFault) -> Response:
     """The default fault rendering: the message as text/plain with the fault's status."""
-    headers = {"Retry-After": str(fault.retry_after)} if isinstance(fault, ThrottledFault) else None
-    return PlainTextResponse(fault.message, status_code=fault.status_code, headers=headers)
+    return PlainTextResponse(fault.message, status_code=fault.status_code, headers=fault.headers)
 
 
 def request_viewer(request: Request) -> Viewer:
