@@ -17,12 +17,13 @@ import weakref
 from collections.abc import AsyncIterator, Callable, Iterator
 from typing import BinaryIO
 
+import pyarrow as pa
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import UploadFile
 from starlette.requests import Request
 from starlette.responses import Response, StreamingResponse
 
-from tap.execution import PlanCache, encode_result, run_batches
+from tap.execution import PlanCache, QueryPlan, encode_result, run_batches
 from tap.params import QueryRequest, query_request
 from tap.runtime import TapRuntime
 from tap.uploads import InlineSource, load_uploads
@@ -60,6 +61,13 @@ def _block(chunks: Iterator[bytes]) -> bytes | None:
     return b"".join(parts) if parts else None
 
 
+def _first_block(ctx: ServiceContext, plan: QueryPlan, tap_request: QueryRequest,
+                 batches: Iterator[pa.RecordBatch]) -> tuple[bytes, Iterator[bytes]]:
+    """The result document of ``batches``: its first block and the stream of the rest."""
+    chunks = prime(encode_result(plan, tap_request, batches, datalink_url=datalink_url(ctx.settings)))
+    return _block(chunks) or b"", chunks
+
+
 def _prepare(
     ctx: ServiceContext, plans: PlanCache, viewer: Viewer, tap_request: QueryRequest, inline: InlineSource
 ) -> tuple[bytes, Iterator[bytes]]:
@@ -71,9 +79,7 @@ def _prepare(
     settings = ctx.settings
     uploads = load_uploads(tap_request.uploads, inline, settings.limits)
     plan = plans.plan(tap_request.query, ctx.catalogue, ctx.store, viewer, tap_request.maxrec, uploads)
-    batches = run_batches(plan, ctx.store, timeout=settings.limits.sync_timeout_s)
-    chunks = prime(encode_result(plan, tap_request, batches, datalink_url=datalink_url(settings)))
-    return _block(chunks) or b"", chunks
+    return _first_block(ctx, plan, tap_request, run_batches(plan, ctx.store, timeout=settings.limits.sync_timeout_s))
 
 
 def _remembered(ctx: ServiceContext, plans: PlanCache, viewer: Viewer,
@@ -89,8 +95,7 @@ def _remembered(ctx: ServiceContext, plans: PlanCache, viewer: Viewer,
     if found is None:
         return None
     plan, rows = found
-    chunks = prime(encode_result(plan, tap_request, iter(rows), datalink_url=datalink_url(ctx.settings)))
-    return _block(chunks) or b"", chunks
+    return _first_block(ctx, plan, tap_request, iter(rows))
 
 
 class _Finish:
