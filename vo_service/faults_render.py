@@ -63,6 +63,11 @@ def soda_fault_response(fault: ServiceFault) -> Response:
     return PlainTextResponse(f"{code}: {fault_text(fault)}\n", status_code=status, headers=fault.headers)
 
 
+def _under(path: str, prefix: str) -> bool:
+    """Whether ``path`` is ``prefix`` or below it."""
+    return path == prefix or path.startswith(prefix.rstrip("/") + "/")
+
+
 @dataclass(frozen=True)
 class FaultDocuments:
     """Which error document each part of the URL space answers with (DALI by default)."""
@@ -78,11 +83,11 @@ class FaultDocuments:
 
     def routes_documented(self, path: str) -> bool:
         """Whether a 404 or 405 of the routing on ``path`` answers an error document."""
-        return any(path == prefix or path.startswith(prefix.rstrip("/") + "/") for prefix in self.protocols)
+        return any(_under(path, prefix) for prefix in self.protocols)
 
     def render(self, path: str, fault: ServiceFault) -> Response:
         for prefix, renderer in self.renderers:
-            if path == prefix or path.startswith(prefix.rstrip("/") + "/"):
+            if _under(path, prefix):
                 response = renderer(fault)
                 if response is not None:
                     return response
