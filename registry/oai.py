@@ -189,11 +189,7 @@ def _selection(verb: str, arguments: Mapping[str, str]) -> Selection:
 # -- documents --------------------------------------------------------------------------------
 
 
-def _envelope(repository: Repository, verb: str | None, arguments: Mapping[str, str]) -> Any:
-    return _envelope_at(repository.base_url, verb, arguments)
-
-
-def _envelope_at(base_url: str, verb: str | None, arguments: Mapping[str, str]) -> Any:
+def _envelope(base_url: str, verb: str | None, arguments: Mapping[str, str]) -> Any:
     # A prefix, not the default namespace: the unqualified elements of the VOResource
     # records inside must stay in no namespace.
     root = etree.Element(f"{{{OAI_NS}}}OAI-PMH", nsmap={"oai": OAI_NS, "xsi": XSI_NS})
@@ -281,7 +277,7 @@ def _list(root: Any, repository: Repository, selection: Selection) -> None:
 def error_document(base_url: str, code: str, message: str) -> bytes:
     """An error response (§3.6) to a request refused before its arguments were read (too
     large, malformed): the request element echoes no arguments."""
-    root = _envelope_at(base_url, None, {})
+    root = _envelope(base_url, None, {})
     _oai(root, "error", message, code=code)
     return _serialise(root)
 
@@ -291,10 +287,10 @@ def answer(repository: Repository, params: Mapping[str, Sequence[str]]) -> bytes
     try:
         verb, arguments = _arguments(params)
     except OaiError as exc:
-        root = _envelope(repository, None, {})
+        root = _envelope(repository.base_url, None, {})
         _oai(root, "error", exc.message, code=exc.code)
         return _serialise(root)
-    root = _envelope(repository, verb, arguments)
+    root = _envelope(repository.base_url, verb, arguments)
     try:
         _verb(root, repository, verb, arguments)
     except OaiError as exc:
