@@ -19,7 +19,7 @@ from tap.adql import nodes as n
 from tap.adql.annotated import Resolution
 from tap.adql.errors import AdqlError
 from tap.adql.geometry import check_coordsys, parse_stcs, split_coordsys
-from tap.adql.limits import MAX_POLYGON_VERTICES
+from tap.adql.limits import check_polygon_vertices
 
 Check = Callable[[n.FunctionCall, list[dt.Typed], Resolution], dt.Typed]
 
@@ -252,9 +252,8 @@ def _region(call: n.FunctionCall, args: list[dt.Typed], res: Resolution) -> dt.T
     if not (isinstance(text, n.Literal) and text.kind == "string" and isinstance(text.value, str)):
         raise _fail("REGION takes a string literal (ADQL 2.1 §4.2.13)", text)
     shape = parse_stcs(text.value, text.pos)
-    if shape.kind == "polygon" and len(shape.values) > 2 * MAX_POLYGON_VERTICES:
-        raise _fail(f"The POLYGON has {len(shape.values) // 2} vertices, more than the {MAX_POLYGON_VERTICES} "
-                    "allowed", text, hint="simplify the polygon, or cover the region with several smaller ones")
+    if shape.kind == "polygon":
+        check_polygon_vertices(len(shape.values) // 2, text.pos)
     res.regions[id(call)] = (shape.kind, shape.values)
     return dt.Typed(dt.GEOMETRY_TYPES[shape.kind])
 

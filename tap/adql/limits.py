@@ -20,6 +20,7 @@ from __future__ import annotations
 
 from tap.adql import nodes as n
 from tap.adql.errors import AdqlError
+from tap.adql.geometry import split_coordsys
 
 #: Deepest nesting of expressions, conditions and subqueries (tree levels).
 MAX_NESTING = 200
@@ -54,10 +55,15 @@ def _from_tables(items: tuple[n.FromItem, ...]) -> int:
 
 def _polygon_vertices(call: n.FunctionCall) -> float:
     """Vertices of POLYGON([coordsys,] ra1, dec1, ... | point1, point2, ...)."""
-    args = call.args
-    if args and isinstance(args[0], n.Literal) and args[0].kind == "string":
-        args = args[1:]
+    _, args = split_coordsys(call)
     return sum(1.0 if isinstance(arg, n.FunctionCall) and arg.name == "point" else 0.5 for arg in args)
+
+
+def check_polygon_vertices(vertices: float, pos: n.Position) -> None:
+    """Refuse a POLYGON (or STC-S REGION polygon) of more than :data:`MAX_POLYGON_VERTICES` vertices."""
+    if vertices > MAX_POLYGON_VERTICES:
+        raise _error(f"The POLYGON has {int(vertices)} vertices, more than the {MAX_POLYGON_VERTICES} allowed",
+                     pos, "simplify the polygon, or cover the region with several smaller ones")
 
 
 def _check_node(node: object) -> None:
@@ -70,10 +76,7 @@ def _check_node(node: object) -> None:
             raise _error(f"The FROM clause joins {tables} tables, more than the {MAX_FROM_TABLES} allowed",
                          node.pos, "join fewer tables in one query")
     elif isinstance(node, n.FunctionCall) and node.name == "polygon":
-        vertices = _polygon_vertices(node)
-        if vertices > MAX_POLYGON_VERTICES:
-            raise _error(f"The POLYGON has {int(vertices)} vertices, more than the {MAX_POLYGON_VERTICES} allowed",
-                         node.pos, "simplify the polygon, or cover the region with several smaller ones")
+        check_polygon_vertices(_polygon_vertices(node), node.pos)
 
 
 def check_limits(query: n.Query) -> None:
@@ -102,4 +105,11 @@ def check_limits(query: n.Query) -> None:
                 pending.append((child, below, above))
 
 
-__all__ = ["MAX_FROM_TABLES", "MAX_NESTING", "MAX_POLYGON_VERTICES", "MAX_SELECT_ITEMS", "check_limits"]
+__all__ = [
+    "MAX_FROM_TABLES",
+    "MAX_NESTING",
+    "MAX_POLYGON_VERTICES",
+    "MAX_SELECT_ITEMS",
+    "check_limits",
+    "check_polygon_vertices",
+]
