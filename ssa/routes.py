@@ -46,8 +46,9 @@ from vo_service.params import DaliParams, RequestLimits, request_params
 from vo_service.responses import buffered_response
 from vo_service.services import Endpoint, ProtocolService, Runtime, ServiceLink, VosiDocuments, bind
 from vo_service.settings import Settings
-from vo_service.vo_models_ext import AnyCapability, Capabilities, xml_document
+from vo_service.vo_models_ext import SSA_STANDARD_ID, AnyCapability, Capabilities, xml_document
 from vo_service.vosi_availability import availability_response
+from vo_service.votable.descriptors import DATALINK_STANDARD_ID, SODA_STANDARD_ID
 from vo_service.votable.formats import votable_response_format
 
 log = logging.getLogger(__name__)
@@ -303,11 +304,10 @@ class SpectralAccess(ProtocolService):
     def links(self, settings: Settings) -> list[ServiceLink]:
         base = f"{settings.base_url}{MOUNT}"
         return [
-            ServiceLink("CoRoT light curves (SSA)", "SSA 1.1", "ivo://ivoa.net/std/SSA", f"{base}/ssap.xml"),
-            ServiceLink("CoRoT light-curve links (DataLink)", "DataLink 1.1",
-                        "ivo://ivoa.net/std/DataLink#links-1.1", datalink_url(settings)),
-            ServiceLink("CoRoT light-curve cutouts (SODA)", "SODA 1.0", "ivo://ivoa.net/std/SODA#sync-1.0",
-                        f"{base}/soda"),
+            ServiceLink("CoRoT light curves (SSA)", "SSA 1.1", SSA_STANDARD_ID, f"{base}/ssap.xml"),
+            ServiceLink("CoRoT light-curve links (DataLink)", "DataLink 1.1", DATALINK_STANDARD_ID,
+                        datalink_url(settings)),
+            ServiceLink("CoRoT light-curve cutouts (SODA)", "SODA 1.0", SODA_STANDARD_ID, f"{base}/soda"),
         ]
 
     def fault_documents(self, settings: Settings) -> dict[str, FaultRenderer]:
