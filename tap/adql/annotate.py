@@ -161,11 +161,11 @@ class _Annotator:
             )
         merged: list[OutputColumn] = []
         for index, (a, b) in enumerate(zip(left, right, strict=True)):
-            common = dt.common_type([_output_type(a), _output_type(b)])
+            common = dt.common_type([dt.output_type(a), dt.output_type(b)])
             if common is None:
                 raise _error(
                     f"Column {index + 1} of the {op.op.upper()} operands has incompatible types "
-                    f"({_output_type(a).describe()} and {_output_type(b).describe()})",
+                    f"({dt.output_type(a).describe()} and {dt.output_type(b).describe()})",
                     op,
                 )
             merged.append(
@@ -178,7 +178,7 @@ class _Annotator:
                     ucd=a.ucd,
                     utype=a.utype,
                     description=a.description,
-                    source=a.source if _output_type(a) == common else None,
+                    source=a.source if dt.output_type(a) == common else None,
                 )
             )
         outputs = tuple(merged)
@@ -887,9 +887,9 @@ class _Annotator:
             outputs = self.select_expression(cond.query, scope)
             if len(outputs) != 1:
                 raise _error(f"The subquery of IN must return one column, not {len(outputs)}", cond)
-            if not dt.comparable(operand.type, _output_type(outputs[0])):
+            if not dt.comparable(operand.type, dt.output_type(outputs[0])):
                 raise _error(
-                    f"IN cannot compare {operand.type.describe()} with {_output_type(outputs[0]).describe()}", cond
+                    f"IN cannot compare {operand.type.describe()} with {dt.output_type(outputs[0]).describe()}", cond
                 )
         elif isinstance(cond, n.Like):
             word = "ILIKE" if cond.case_insensitive else "LIKE"
@@ -932,24 +932,9 @@ def _literal_type(expr: n.Literal) -> dt.ValueType:
     return dt.NULL
 
 
-def _output_type(out: OutputColumn) -> dt.ValueType:
-    if out.xtype == "timestamp":
-        return dt.ValueType("timestamp", out.datatype, out.arraysize, "timestamp")
-    if out.xtype in ("point", "circle", "polygon"):
-        return dt.GEOMETRY_TYPES[out.xtype]
-    if out.datatype in ("char", "unicodeChar"):
-        shape: dt.Shape | None = "region" if dt.is_region_xtype(out.xtype) else None
-        return dt.ValueType("string", out.datatype, out.arraysize, out.xtype, shape)
-    if out.datatype == "boolean":
-        return dt.BOOLEAN
-    if out.arraysize is not None and out.datatype == "long":
-        return dt.LONG_ARRAY
-    return dt.ValueType("numeric", out.datatype)
-
-
 def _typed_output(out: OutputColumn) -> dt.Typed:
     return dt.Typed(
-        _output_type(out), dt.ColumnInfo(unit=out.unit, ucd=out.ucd, utype=out.utype, description=out.description)
+        dt.output_type(out), dt.ColumnInfo(unit=out.unit, ucd=out.ucd, utype=out.utype, description=out.description)
     )
 
 

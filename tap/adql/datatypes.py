@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from typing import Literal
 
-from vo_service.metadata import ColumnMeta, VOTableDatatype
+from vo_service.metadata import ColumnMeta, FieldMeta, VOTableDatatype
 
 Kind = Literal["numeric", "string", "timestamp", "geometry", "boolean", "null", "array"]
 Shape = Literal["point", "circle", "polygon", "region"]
@@ -126,6 +126,23 @@ def column_type(column: ColumnMeta) -> ValueType:
     return ValueType("string", column.datatype, column.arraysize, column.xtype)
 
 
+def output_type(column: FieldMeta) -> ValueType:
+    """The value type of a query result column from its declared metadata (the inverse of how
+    the annotator describes a value type as a FIELD)."""
+    if column.xtype == "timestamp":
+        return ValueType("timestamp", column.datatype, column.arraysize, "timestamp")
+    if column.xtype in ("point", "circle", "polygon"):
+        return GEOMETRY_TYPES[column.xtype]
+    if column.datatype in ("char", "unicodeChar"):
+        shape: Shape | None = "region" if is_region_xtype(column.xtype) else None
+        return ValueType("string", column.datatype, column.arraysize, column.xtype, shape)
+    if column.datatype == "boolean":
+        return BOOLEAN
+    if column.arraysize is not None and column.datatype == "long":
+        return LONG_ARRAY
+    return ValueType("numeric", column.datatype)
+
+
 def is_region_xtype(xtype: str | None) -> bool:
     """Whether a string column holds STC-S regions (``adql:REGION``, DALI/ObsCore usage)."""
     return xtype is not None and xtype.lower() in ("adql:region", "region")
@@ -207,4 +224,5 @@ __all__ = [
     "comparable",
     "is_region_xtype",
     "numeric_result",
+    "output_type",
 ]

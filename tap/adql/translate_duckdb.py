@@ -217,7 +217,7 @@ class _Translator:
         same_type = (own.datatype, own.arraysize, own.xtype) == (target.datatype, target.arraysize, target.xtype)
         if plain and same_type:
             return sql
-        value_type = _column_type(target)
+        value_type = dt.output_type(target)
         if value_type.kind in ("geometry", "array"):
             return sql
         return f"CAST({sql} AS {duckdb_type(value_type)})"
@@ -813,20 +813,6 @@ _GEOMETRY_VALUES: dict[str, Callable[[_Translator, n.FunctionCall], str]] = {
     "distance": _distance,
     "ivo_healpix_center": lambda t, call: t.udf(call),
 }
-
-
-def _column_type(column: OutputColumn) -> dt.ValueType:
-    if column.xtype == "timestamp":
-        return dt.TIMESTAMP
-    if column.xtype in ("point", "circle", "polygon"):
-        return dt.GEOMETRY_TYPES[column.xtype]
-    if column.datatype in ("char", "unicodeChar"):
-        return dt.STRING
-    if column.arraysize is not None and column.datatype == "long":
-        return dt.LONG_ARRAY
-    if column.datatype == "boolean":
-        return dt.BOOLEAN
-    return dt.ValueType("numeric", column.datatype)
 
 
 def translate_duckdb(
