@@ -31,13 +31,11 @@ from hips.moc import NAME_PATTERN as MOC_NAME
 from hips.properties import hips_list, parse_properties, read_properties
 from hips.viewer import aladin_js
 from vo_service.context import ServiceContext, get_context
+from vo_service.hips_properties import RESERVED, SURVEY_NAME, survey_folders
 from vo_service.services import ProtocolService, ServiceLink
 from vo_service.settings import Settings
 from vo_service.vo_models_ext import HIPS_STANDARD_ID, MOC_STANDARD_ID
 
-SURVEY_NAME = re.compile(r"^[a-z][a-z0-9_-]{0,39}$")
-#: Names that are routes of this mount, never survey folders.
-RESERVED = frozenset({"list", "moc", "viewer"})
 HIPS_FILE = re.compile(
     r"^(?:properties|Moc\.fits|Metadata\.xml|metadata\.xml|preview\.jpg"
     r"|Norder[0-9]{1,2}/Allsky\.(?:fits|png|jpg|tsv)"
@@ -136,11 +134,7 @@ def _suspicious(text: str) -> bool:
 
 def surveys(settings: Settings) -> dict[str, Path]:
     """Survey folders (those with a ``properties`` file) by name."""
-    root = hips_root(settings)
-    if not root.is_dir():
-        return {}
-    return {p.name: p for p in sorted(root.iterdir())
-            if p.is_dir() and SURVEY_NAME.match(p.name) and p.name not in RESERVED and (p / "properties").is_file()}
+    return survey_folders(hips_root(settings))
 
 
 async def hips_file(request: Request) -> Response:

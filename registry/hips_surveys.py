@@ -21,12 +21,11 @@ from pathlib import Path
 
 from mocpy import MOC
 
-from vo_service.hips_properties import parse_properties
+from vo_service.hips_properties import parse_properties, survey_folders
 
 log = logging.getLogger(__name__)
 
 #: Survey folder names the HiPS node serves (``/hips/<name>``).
-SURVEY_NAME = re.compile(r"^[a-z][a-z0-9_-]{0,39}$")
 #: An IVOA identifier of a registry record: authority and resource key (IVOA Identifiers 2.0 §2.2).
 RESOURCE_IVOID = re.compile(r"ivo://[\w\-.!~*'()+=]{3,}(/[\w\-.!~*'()+=]+)+")
 #: The coverage in a record: at least this order (about 1°, VODataService 1.2 §3.3) ...
@@ -98,13 +97,9 @@ def union_moc(mocs: Sequence[MOC]) -> MOC | None:
 
 def published_surveys(hips_dir: Path, base_url: str, authority: str) -> list[Survey]:
     """The surveys under ``hips_dir`` whose creator_did belongs to ``authority``, by name."""
-    if not hips_dir.is_dir():
-        return []
     prefix = f"ivo://{authority.lower()}/"
     found = []
-    for folder in sorted(hips_dir.iterdir()):
-        if not (folder.is_dir() and SURVEY_NAME.match(folder.name)):
-            continue
+    for folder in survey_folders(hips_dir).values():
         try:
             properties = parse_properties((folder / "properties").read_text(encoding="utf-8"))
         except (OSError, UnicodeDecodeError):
