@@ -10,7 +10,7 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from cone.capabilities import ConeCapability, capabilities
+from cone.capabilities import ConeCapability, capabilities_document
 from cone.descriptors import datalink_descriptor
 from cone.params import ConeError, ConeRequest, parse_cone_request
 from cone.profile import ConeProfile, Endpoint, SampleQuery, build_endpoints, load_profile
@@ -21,7 +21,7 @@ from vo_service.metadata import Catalogue
 from vo_service.params import DaliParams
 from vo_service.settings import Settings
 from vo_service.store.base import Equals, Query, Store
-from vo_service.vo_models_ext import AnyCapability, Capabilities, xml_document
+from vo_service.vo_models_ext import AnyCapability, xml_document
 from vo_service.votable.errors import scs_error_votable
 from vo_service.votable.fields import Encoding
 from vo_service.votable.writer import VOTableTemplate
@@ -56,14 +56,14 @@ class ConeService:
             profile = with_sample_test_queries(profile, endpoints, store)
         did = DidTemplate.from_template(profile.product_did.template, settings.ivo_prefix)
         descriptor = datalink_descriptor(datalink_url(settings), profile.product_did.name).element()
-        models = tuple(capabilities(
+        document = capabilities_document(
             f"{settings.base_url}{MOUNT}",
             [ConeCapability(spec, endpoint_url(settings, spec.paths[0]), profile.service.max_sr,
                             settings.limits.maxrec_hard) for spec in profile.catalogues],
-        ))
-        document = xml_document(Capabilities(capability=list(models)))
+        )
         paths = {path: spec.name for spec in profile.catalogues for path in spec.paths}
-        return cls(settings, profile, endpoints, did, descriptor, models, document, paths)
+        return cls(settings, profile, endpoints, did, descriptor, tuple(document.capability), xml_document(document),
+                   paths)
 
     def parse(self, params: DaliParams) -> ConeRequest:
         limits = self.profile.service

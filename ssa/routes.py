@@ -24,8 +24,7 @@ from starlette.requests import Request
 from starlette.responses import FileResponse, PlainTextResponse, Response, StreamingResponse
 from starlette.routing import BaseRoute, Route
 
-from ssa.capabilities import SSALimits
-from ssa.capabilities import capabilities as capability_models
+from ssa.capabilities import SSALimits, capabilities_document
 from ssa.datalink import links_document
 from ssa.descriptors import DATALINK_MEDIA_TYPE
 from ssa.dids import DidError, product_id_of
@@ -46,7 +45,7 @@ from vo_service.params import DaliParams, RequestLimits, request_params
 from vo_service.responses import buffered_response
 from vo_service.services import Endpoint, ProtocolService, Runtime, ServiceLink, VosiDocuments, bind
 from vo_service.settings import Settings
-from vo_service.vo_models_ext import SSA_STANDARD_ID, AnyCapability, Capabilities, xml_document
+from vo_service.vo_models_ext import SSA_STANDARD_ID, AnyCapability, xml_document
 from vo_service.vosi_availability import availability_response
 from vo_service.votable.descriptors import DATALINK_STANDARD_ID, SODA_STANDARD_ID
 from vo_service.votable.formats import votable_response_format
@@ -73,9 +72,8 @@ def build_runtime(ctx: ServiceContext) -> SSARuntime:
     service = SSAService.build(ctx.settings, ctx.catalogue, ctx.store)
     limits = SSALimits(service.profile.service.max_size / 2, ctx.settings.limits.maxrec_hard,
                        service.profile.service.default_maxrec, (102.07989, -3.10214), 0.02)
-    models = tuple(capability_models(service.urls.base, service.urls.datalink, limits))
-    return SSARuntime(service, metadata_document(service), models,
-                      xml_document(Capabilities(capability=list(models))))
+    document = capabilities_document(service.urls.base, service.urls.datalink, limits)
+    return SSARuntime(service, metadata_document(service), tuple(document.capability), xml_document(document))
 
 
 def _product_info(service: SSAService, product: Product) -> ProductInfo:
