@@ -19,6 +19,7 @@ from cone.params import ConeRequest
 from cone.profile import ColumnSet, ConeProfile, Endpoint
 from vo_service.access import Viewer
 from vo_service.store.base import Cone, Equals, Predicate, Query, Store
+from vo_service.vo_models_ext import CONESEARCH_STANDARD_ID
 from vo_service.votable.envelope import Info
 from vo_service.votable.fields import CooSys, Encoding
 from vo_service.votable.writer import VOTableTemplate, prepare_votable
@@ -77,7 +78,7 @@ def cone_template(endpoint: Endpoint, verb: int, encoding: Encoding, descriptor:
         endpoint.column_sets[verb].metas,
         encoding=encoding,
         coosys=CooSys(),
-        resource_infos=(Info("standardID", "ivo://ivoa.net/std/ConeSearch"),),
+        resource_infos=(Info("standardID", CONESEARCH_STANDARD_ID),),
         extra_resources=(descriptor,),
         table_name=spec.name,
         description=spec.title,
