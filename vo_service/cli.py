@@ -11,7 +11,6 @@ import argparse
 import contextlib
 import logging
 import os
-import re
 import socket
 import sys
 import traceback
@@ -28,8 +27,6 @@ if TYPE_CHECKING:
 
 log = logging.getLogger("corot_vo.cli")
 
-#: Access groups as the store accepts them (see vo_service.store).
-_GROUP = re.compile(r"^[A-Za-z0-9_.-]{1,64}$")
 _LOAD_HINT = ("load one with `corot-vo demo` (the demo archive) "
               "or `corot-vo ingest PATH...` (CoRoT N2 files, catalogues)")
 
@@ -121,7 +118,10 @@ def _release_date(text: str) -> datetime:
 
 
 def _group(text: str) -> str:
-    if not _GROUP.match(text):
+    """``--group``: an access group as the store accepts it."""
+    from vo_service.store.duckdb_store import GROUP_NAME
+
+    if not GROUP_NAME.match(text):
         raise argparse.ArgumentTypeError(f"{text!r}: letters, digits, '_', '.', '-' only (up to 64)")
     return text
 

@@ -45,7 +45,8 @@ log = logging.getLogger(__name__)
 _WATCHDOG = Watchdog()
 #: Rows per Arrow batch of :meth:`DuckDBStore.fetch_table` (small metadata look-ups).
 DEFAULT_FETCH_ROWS = 131_072
-_GROUP_RE = re.compile(r"^[A-Za-z0-9_.-]{1,64}$")
+#: Access group names the store accepts (anything else never reaches its SQL).
+GROUP_NAME = re.compile(r"^[A-Za-z0-9_.-]{1,64}$")
 
 #: Columns a table has in storage but never shows through any protocol.
 INTERNAL_COLUMNS: Mapping[str, tuple[tuple[str, str], ...]] = {
@@ -231,7 +232,7 @@ class DuckDBStore:
     # -- access --------------------------------------------------------------------------
     def _visibility_sql(self, viewer: Viewer, alias: str = "") -> str:
         prefix = f"{alias}." if alias else ""
-        groups = [PUBLIC_GROUP, *sorted(g for g in viewer.groups if _GROUP_RE.match(g))]
+        groups = [PUBLIC_GROUP, *sorted(g for g in viewer.groups if GROUP_NAME.match(g))]
         group_list = ", ".join(_sql_string(g) for g in groups)
         return (
             f"({prefix}access_group IN ({group_list}) "
