@@ -45,16 +45,14 @@ def _settings(args: argparse.Namespace) -> Settings:
     return settings
 
 
-def _data_dir(settings: Settings) -> bool:
-    """Create the data directory if needed; False when it did not exist."""
-    existed = settings.data_dir.is_dir()
+def _data_dir(settings: Settings) -> None:
+    """Create the data directory if needed; fail in one line when it is not writable."""
     try:
         settings.data_dir.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
         raise CommandFailed(f"data directory {settings.data_dir}: cannot create it: {exc.strerror or exc}") from None
     if not os.access(settings.data_dir, os.W_OK | os.X_OK):
         raise CommandFailed(f"data directory {settings.data_dir}: not writable by this user")
-    return existed
 
 
 def _open_store(settings: Settings) -> DuckDBStore:
@@ -193,10 +191,10 @@ def cmd_serve(args: argparse.Namespace) -> int:
     configured = _settings(args)
     settings = served_at(configured, args.host, args.port)
     _check_listen(args.host, args.port)
-    existed = _data_dir(settings)
+    existed = settings.data_dir.is_dir()
     # Held for the server's lifetime: the app shares this connection, a second server or
     # an ingest finds the archive locked and says by whom.
-    store = _open_store(settings)
+    store = _open_store(settings)  # creates the data directory if needed
     try:
         configure_logging(settings.log_level, settings.log_json)
         _announce_archive(store, settings, existed)
