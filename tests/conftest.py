@@ -83,7 +83,8 @@ def client(settings: Settings) -> Iterator[TestClient]:
         yield test_client
 
 
-def _free_port() -> int:
+def free_port() -> int:
+    """A port of 127.0.0.1 free at the time of asking."""
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return int(sock.getsockname()[1])
@@ -97,7 +98,7 @@ def live_server(archive_dir: Path, client: TestClient) -> Iterator[str]:
     It runs in this process, so it shares the DuckDB database instance with ``client``
     (DuckDB allows one writing process, any number of connections inside it).
     """
-    port = _free_port()
+    port = free_port()
     base = f"http://127.0.0.1:{port}"
     settings = make_settings(archive_dir, base)
     server = uvicorn.Server(uvicorn_config(create_app(settings), settings, host="127.0.0.1", port=port))

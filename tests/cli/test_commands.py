@@ -12,7 +12,8 @@ from pathlib import Path
 import pyarrow.parquet as pq
 import pytest
 
-from tests.cli.conftest import ROOT, cli_env, free_port, one_line, run_cli
+from tests.cli.conftest import ROOT, cli_env, one_line, run_cli
+from tests.conftest import free_port
 
 #: Arguments argparse refuses: (arguments, words of the one line).  Exit status 2.
 USAGE_ERRORS: list[tuple[list[str], str]] = [

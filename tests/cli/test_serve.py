@@ -67,7 +67,7 @@ def test_ingest_while_serving_says_who_holds_the_archive(empty_server: Server, t
 def test_other_commands_on_a_served_archive_end_in_one_line(empty_server: Server, command: list[str]) -> None:
     data_dir = str(empty_server.log.parent / "data")
     if command[0] == "serve":
-        from tests.cli.conftest import free_port
+        from tests.conftest import free_port
 
         command = ["serve", "--port", str(free_port())]
     result = run_cli("--data-dir", data_dir, *command)
