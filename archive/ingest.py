@@ -350,7 +350,7 @@ def ingest(
         with store.transaction() as conn:
             for name, table in tables.items():
                 meta = store.catalogue.table(name)
-                report.rows[name] = store.upsert(conn, name, _conform(table, store, name), meta.primary_key)
+                report.rows[name] = store.upsert(conn, name, table, meta.primary_key)
             if product_rows:
                 table = _conform(pa.Table.from_pylist(product_rows), store, "corot.lightcurves")
                 report.rows["corot.lightcurves"] = store.upsert(conn, "corot.lightcurves", table, ["product_id"])
@@ -382,7 +382,7 @@ class _DryRun(Exception):
 
 
 def _catalogue_safely(store: DuckDBStore, path: Path) -> tuple[str, pa.Table] | str:
-    """The table a catalogue file feeds and its rows, or why the file is refused.
+    """The table a catalogue file feeds and its rows (conformed), or why the file is refused.
 
     The rows are written once in a transaction that is rolled back, so that a file whose
     values do not fit the declared columns is refused alone, with the reason.
@@ -399,8 +399,9 @@ def _catalogue_safely(store: DuckDBStore, path: Path) -> tuple[str, pa.Table] | 
         if problem:
             return problem
     try:
+        table = _conform(table, store, target)
         with store.transaction() as conn:
-            store.upsert(conn, target, _conform(table, store, target), store.catalogue.table(target).primary_key)
+            store.upsert(conn, target, table, store.catalogue.table(target).primary_key)
             raise _DryRun
     except _DryRun:
         pass
