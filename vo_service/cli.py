@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING, NoReturn
 
 from vo_service.cli_failures import EXIT_FAILED, EXIT_INTERRUPTED, EXIT_USAGE, CommandFailed, explain
 from vo_service.settings import WILDCARD_HOSTS, Settings, load_settings, served_at
+from vo_service.store.base import archive_empty
 
 if TYPE_CHECKING:
     from vo_service.store.duckdb_store import DuckDBStore
@@ -176,7 +177,7 @@ def _announce_archive(store: DuckDBStore, settings: Settings, existed: bool) -> 
     """Say at start-up when the archive is empty (or its directory was just created)."""
     if not existed:
         log.warning("data directory %s did not exist: serving an empty archive; %s", settings.data_dir, _LOAD_HINT)
-    elif all(store.count(t) == 0 for t in ("corot.targets", "corot.lightcurves", "corot.datasets")):
+    elif archive_empty(store):
         log.warning("the archive in %s is empty; %s", settings.data_dir, _LOAD_HINT)
 
 

@@ -180,6 +180,11 @@ def declared_tables(catalogue: Catalogue) -> list[TableMeta]:
     return [t for t in catalogue.tables() if t.type == "table" and t.schema_name.lower() != "tap_schema"]
 
 
+def archive_empty(store: Store) -> bool:
+    """True when the archive holds no targets, light curves or datasets (for anyone)."""
+    return all(store.count(t) == 0 for t in ("corot.targets", "corot.lightcurves", "corot.datasets"))
+
+
 __all__ = [
     "ArchiveInUse",
     "Between",
@@ -193,5 +198,6 @@ __all__ = [
     "QueryTimeout",
     "Store",
     "StoreError",
+    "archive_empty",
     "declared_tables",
 ]

@@ -15,7 +15,7 @@ from starlette.routing import BaseRoute, Route
 
 from vo_service import __version__
 from vo_service.context import get_context, get_viewer
-from vo_service.store.base import Query
+from vo_service.store.base import Query, archive_empty
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
 
@@ -33,7 +33,7 @@ def collection_summary(request: Request) -> dict[str, Any]:
                   order_by=(("t_start", False),))
     runs = [row for batch in ctx.store.select(query, viewer) for row in batch.to_pylist()]
     return {
-        "empty": all(ctx.store.count(t) == 0 for t in ("corot.targets", "corot.lightcurves", "corot.datasets")),
+        "empty": archive_empty(ctx.store),
         "targets": ctx.store.count("corot.targets", viewer),
         "lightcurves": ctx.store.count("corot.lightcurves", viewer),
         "datasets": ctx.store.count("corot.datasets", viewer),
