@@ -42,17 +42,15 @@ def describe_process(pid: int) -> str:
 
 def archive_in_use(exc: ArchiveInUse, command: str) -> str:
     """The lock message: who holds the archive and what the operator can do."""
-    holder = f"process {exc.pid}" if exc.pid is not None else "another process"
     described = describe_process(exc.pid) if exc.pid is not None else ""
-    if described:
-        holder += f" ({described})"
+    holder = f" ({described})" if described else ""
     if command == "serve":
         advice = "stop that process, or serve another archive with --data-dir"
     elif command == "ingest":
         advice = "ingest into a running server is not supported yet: stop the server, ingest, then serve again"
     else:
         advice = "stop that process, then run this command again"
-    return f"the archive {exc.path} is in use by {holder}: {advice}"
+    return f"{exc}{holder}: {advice}"
 
 
 def explain(exc: BaseException, command: str) -> tuple[str, int] | None:
