@@ -31,6 +31,7 @@ from ssa.timescales import tt_to_utc_mjd
 from vo_service.access import PUBLIC_GROUP, Viewer
 from vo_service.metadata import FieldMeta
 from vo_service.store.base import Equals, Query, Store
+from vo_service.votable.descriptors import DATALINK_STANDARD_ID
 from vo_service.votable.envelope import Info
 from vo_service.votable.writer import write_votable
 
@@ -226,7 +227,7 @@ def links_document(service: SSAService, store: Store, viewer: Viewer, identifier
         batches,
         encoding="tabledata",
         max_records=max_records,
-        resource_infos=(Info("standardID", "ivo://ivoa.net/std/DataLink#links-1.1"),),
+        resource_infos=(Info("standardID", DATALINK_STANDARD_ID),),
         extra_resources=tuple(descriptors),
         table_name="links",
     )

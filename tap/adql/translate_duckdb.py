@@ -42,7 +42,7 @@ from vo_service.spatial import (
     polygon_vertices,
     within_hemisphere,
 )
-from vo_service.store.duckdb_store import quote_ident, scalar_type
+from vo_service.store.duckdb_store import haversine_sql, quote_ident, scalar_type
 
 RelationSql = Callable[[TableMeta], str]
 
@@ -116,14 +116,6 @@ def column_sql(source: ColumnSource) -> str:
     if isinstance(source, ColumnSlot):
         return f"{quote_ident(source.alias)}.{quote_ident(source.name)}"
     return f"COALESCE({column_sql(source.left)}, {column_sql(source.right)})"
-
-
-def _haversine(ra1: str, dec1: str, ra2: str, dec2: str) -> str:
-    """Great-circle distance in radians, haversine form (accurate at small separations)."""
-    return (
-        f"(2 * asin(sqrt(least(1.0, pow(sin(radians(({dec2}) - ({dec1})) / 2), 2) "
-        f"+ cos(radians({dec1})) * cos(radians({dec2})) * pow(sin(radians(({ra2}) - ({ra1})) / 2), 2)))))"
-    )
 
 
 class _Translator:
@@ -545,11 +537,11 @@ class _Translator:
                 return self.point_in_polygon(a, b, positive)
             ra1, dec1 = self.point_parts(a)
             ra2, dec2 = self.point_parts(b)
-            return f"({_haversine(ra1, dec1, ra2, dec2)} <= 1e-12)"
+            return f"({haversine_sql(ra1, dec1, ra2, dec2)} <= 1e-12)"
         if shape_a == "circle" and shape_b == "circle":
             ra1, dec1, r1 = self.circle_parts(a)
             ra2, dec2, r2 = self.circle_parts(b)
-            distance = _haversine(ra1, dec1, ra2, dec2)
+            distance = haversine_sql(ra1, dec1, ra2, dec2)
             if relation == "contains":
                 return f"({distance} + radians({r1}) <= radians({r2}))"
             return f"({distance} <= radians({r1}) + radians({r2}))"
@@ -599,7 +591,7 @@ class _Translator:
     def point_in_circle(self, point: n.Expression, circle: n.Expression, positive: bool) -> str:
         ra, dec = self.point_parts(point)
         cra, cdec, radius = self.circle_parts(circle)
-        exact = f"({_haversine(ra, dec, cra, cdec)} <= radians({radius}))"
+        exact = f"({haversine_sql(ra, dec, cra, cdec)} <= radians({radius}))"
         if not positive:
             return exact
         supersets = [self.dec_band(dec, cdec, radius)]
@@ -652,7 +644,7 @@ class _Translator:
         """``DISTANCE(p1, p2) < r`` (or <=): the preferred cone/crossmatch form of ADQL 2.1 §4.2.5."""
         _first, (ra1, dec1), (ra2, dec2) = self.distance_points(call)
         radius = self.expression(limit)
-        exact = f"(degrees({_haversine(ra1, dec1, ra2, dec2)}) {op} {radius})"
+        exact = f"(degrees({haversine_sql(ra1, dec1, ra2, dec2)}) {op} {radius})"
         if not positive:
             return exact
         supersets = [self.dec_band(dec1, dec2, radius)]
@@ -796,7 +788,7 @@ def _coordsys(t: _Translator, call: n.FunctionCall) -> str:
 
 def _distance(t: _Translator, call: n.FunctionCall) -> str:
     _first, (ra1, dec1), (ra2, dec2) = t.distance_points(call)
-    return f"degrees({_haversine(ra1, dec1, ra2, dec2)})"
+    return f"degrees({haversine_sql(ra1, dec1, ra2, dec2)})"
 
 
 _GEOMETRY_VALUES: dict[str, Callable[[_Translator, n.FunctionCall], str]] = {

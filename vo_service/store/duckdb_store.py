@@ -80,6 +80,15 @@ def physical_type(column: ColumnMeta) -> str:
     return scalar_type(column.datatype)
 
 
+def haversine_sql(ra1: str, dec1: str, ra2: str, dec2: str) -> str:
+    """Great-circle distance in radians between two positions in degrees, haversine form
+    (accurate at small separations; :func:`vo_service.spatial.angular_distance` outside SQL)."""
+    return (
+        f"(2 * asin(sqrt(least(1.0, pow(sin(radians(({dec2}) - ({dec1})) / 2), 2) "
+        f"+ cos(radians({dec1})) * cos(radians({dec2})) * pow(sin(radians(({ra2}) - ({ra1})) / 2), 2)))))"
+    )
+
+
 def quote_ident(name: str) -> str:
     return '"' + name.replace('"', '""') + '"'
 
@@ -260,10 +269,7 @@ class DuckDBStore:
                 parts.append(f"{quote_ident(HPX_COLUMN)} BETWEEN ? AND ?")
                 params += [lo, hi]
             params += [pred.dec, pred.dec, pred.ra, pred.radius]
-            exact = (
-                f"2 * asin(sqrt(least(1.0, pow(sin(radians({dec} - ?) / 2), 2) + cos(radians({dec})) "
-                f"* cos(radians(?)) * pow(sin(radians({ra} - ?) / 2), 2)))) <= radians(?)"
-            )
+            exact = f"{haversine_sql(ra, dec, '?', '?')} <= radians(?)"
             return f"({quote_ident(HPX_COLUMN)} BETWEEN ? AND ? AND ({' OR '.join(parts)}) AND {exact})"
         column = quote_ident(table.column(pred.column).name) if not isinstance(pred, IntervalOverlap) else ""
         if isinstance(pred, Between):
