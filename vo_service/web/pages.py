@@ -32,13 +32,9 @@ def collection_summary(request: Request) -> dict[str, Any]:
     query = Query("corot.runs", ("run_code", "run_type", "field", "date_start", "date_end", "n_targets"),
                   order_by=(("t_start", False),))
     runs = [row for batch in ctx.store.select(query, viewer) for row in batch.to_pylist()]
-    return {
-        "empty": archive_empty(ctx.store),
-        "targets": ctx.store.count("corot.targets", viewer),
-        "lightcurves": ctx.store.count("corot.lightcurves", viewer),
-        "datasets": ctx.store.count("corot.datasets", viewer),
-        "runs": runs,
-    }
+    counts = {name: ctx.store.count(f"corot.{name}", viewer) for name in ("targets", "lightcurves", "datasets")}
+    # Rows the viewer sees make the archive non-empty; only otherwise are all rows counted.
+    return {"empty": not any(counts.values()) and archive_empty(ctx.store), **counts, "runs": runs}
 
 
 async def landing(request: Request) -> Response:
